@@ -1,0 +1,71 @@
+// Package check holds every check pulldoctor runs over a snapshot. A check is pure: it reads
+// the snapshot and returns findings; it never calls AWS or a registry. Each check is one file
+// with its own table test; the list of checks is explicit (All in all.go).
+package check
+
+import (
+	"github.com/pulldoctor/pulldoctor/pkg/cause"
+	"github.com/pulldoctor/pulldoctor/pkg/finding"
+	"github.com/pulldoctor/pulldoctor/pkg/snapshot"
+)
+
+// Meta describes a check for `pulldoctor checks`, the docs pages and the renderers.
+type Meta struct {
+	ID       string
+	Cause    cause.ID
+	Severity finding.Severity
+	Title    string
+	TitleJA  string
+	// Description says what the check looks at and why, for docs/checks/<id>.md.
+	Description string
+	// Needs are the read permissions the collector uses to gather this check's input.
+	Needs []string
+}
+
+// Doc is the path of the check's documentation page, relative to the repository root.
+func (m Meta) Doc() string { return "docs/checks/" + m.ID + ".md" }
+
+// Check is one rule over a snapshot.
+type Check interface {
+	Meta() Meta
+	Run(s *snapshot.Snapshot) []finding.Finding
+}
+
+// newFinding starts a finding with the check's identity filled in.
+func newFinding(m Meta, status finding.Status, en, ja string) finding.Finding {
+	sev := m.Severity
+	switch status {
+	case finding.Pass, finding.NotApplicable:
+		sev = finding.Info
+	case finding.Unknown:
+		sev = finding.Warning
+	}
+	return finding.Finding{Check: m.ID, Cause: m.Cause, Status: status, Severity: sev, Message: en, MessageJA: ja}
+}
+
+// unknownFromGap is the finding for a check whose input a failed read left out.
+func unknownFromGap(m Meta, g *snapshot.Gap, what, whatJA string) finding.Finding {
+	f := newFinding(m, finding.Unknown,
+		"cannot decide: "+what+" could not be read ("+g.Call+": "+g.Error+")",
+		"判定できません: "+whatJA+"を読み取れませんでした（"+g.Call+": "+g.Error+"）")
+	f.Needs = []string{g.Call}
+	f.Evidence = []finding.Evidence{{Source: g.Call, Ref: g.Ref, Key: "error", Value: g.Error}}
+	return f
+}
+
+// unknownMissing is the finding for a check whose input is absent from the snapshot
+// without a recorded gap (a hand-made or preflight snapshot).
+func unknownMissing(m Meta, needs []string, what, whatJA string) finding.Finding {
+	f := newFinding(m, finding.Unknown,
+		"cannot decide: "+what+" is not in the snapshot",
+		"判定できません: "+whatJA+"がスナップショットにありません")
+	f.Needs = needs
+	return f
+}
+
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}

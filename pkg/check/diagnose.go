@@ -1,0 +1,53 @@
+package check
+
+import (
+	"github.com/pulldoctor/pulldoctor/pkg/errclass"
+	"github.com/pulldoctor/pulldoctor/pkg/finding"
+	"github.com/pulldoctor/pulldoctor/pkg/snapshot"
+)
+
+// Diagnose runs every check over the snapshot and assembles the report: the classification
+// of the stopped reason, every finding (passes included, so a reader sees what was ruled
+// out), the ranked verdict and the gaps.
+func Diagnose(s *snapshot.Snapshot) *finding.Report {
+	return DiagnoseWith(s, All())
+}
+
+// DiagnoseWith is Diagnose over a chosen list of checks.
+func DiagnoseWith(s *snapshot.Snapshot, checks []Check) *finding.Report {
+	r := &finding.Report{
+		SchemaVersion: finding.ReportSchemaVersion,
+		Target: finding.Target{
+			Cluster: s.Target.Cluster, Task: s.Target.Task, Service: s.Target.Service,
+			TaskDefinition: s.Target.TaskDefinition, Region: firstNonEmpty(s.Target.Region, s.Region),
+			Account: firstNonEmpty(s.Target.Account, s.Account),
+		},
+		StoppedReason:  s.StoppedReason,
+		Classification: []finding.Classified{},
+		Findings:       []finding.Finding{},
+		Gaps:           []finding.Gap{},
+	}
+	if s.StoppedReason != "" {
+		for _, m := range errclass.Classify(s.StoppedReason).Classification {
+			r.Classification = append(r.Classification, finding.Classified{Cause: m.Cause, Confidence: m.Confidence})
+		}
+	}
+	for _, c := range checks {
+		r.Findings = append(r.Findings, c.Run(s)...)
+	}
+	for _, g := range s.Gaps {
+		r.Gaps = append(r.Gaps, finding.Gap{Call: g.Call, Error: g.Error, Message: g.Message, Ref: g.Ref})
+	}
+	r.Verdict.Causes = finding.Rank(r.Findings, r.Classification)
+	r.Verdict.Summary, r.Verdict.SummaryJA = finding.Summarize(r.Verdict.Causes, r.Findings)
+	return r
+}
+
+func firstNonEmpty(v ...string) string {
+	for _, s := range v {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}

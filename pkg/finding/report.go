@@ -1,0 +1,154 @@
+package finding
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/pulldoctor/pulldoctor/pkg/cause"
+)
+
+// ReportSchemaVersion is the version of the JSON report (contract).
+const ReportSchemaVersion = 1
+
+// Target names what was diagnosed.
+type Target struct {
+	Cluster        string `json:"cluster,omitempty"`
+	Task           string `json:"task,omitempty"`
+	Service        string `json:"service,omitempty"`
+	TaskDefinition string `json:"taskDefinition,omitempty"`
+	Region         string `json:"region,omitempty"`
+	Account        string `json:"account,omitempty"`
+}
+
+// Classified is one cause the stopped-reason classifier proposed.
+type Classified struct {
+	Cause      cause.ID `json:"cause"`
+	Confidence float64  `json:"confidence"`
+}
+
+// Verdict ranks the causes that explain the failure.
+type Verdict struct {
+	Causes    []cause.ID `json:"causes"`
+	Summary   string     `json:"summary"`
+	SummaryJA string     `json:"-"`
+}
+
+// Gap mirrors snapshot.Gap in the report.
+type Gap struct {
+	Call    string `json:"call"`
+	Error   string `json:"error"`
+	Message string `json:"message,omitempty"`
+	Ref     string `json:"ref,omitempty"`
+}
+
+// Report is the whole answer of a diagnosis (contract: DESIGN.md §6).
+type Report struct {
+	SchemaVersion  int          `json:"schemaVersion"`
+	Target         Target       `json:"target"`
+	StoppedReason  string       `json:"stoppedReason"`
+	Classification []Classified `json:"classification"`
+	Findings       []Finding    `json:"findings"`
+	Verdict        Verdict      `json:"verdict"`
+	Gaps           []Gap        `json:"gaps"`
+}
+
+// HasFailures reports whether any finding failed (exit code 1).
+func (r *Report) HasFailures() bool {
+	for _, f := range r.Findings {
+		if f.Status == Fail {
+			return true
+		}
+	}
+	return false
+}
+
+// Rank orders the causes of failing findings, most likely first.
+//
+// A failing check is evidence that a cause is present; the stopped reason says which cause
+// actually produced the observed error. A failing cause the classifier also proposes ranks
+// first (by the classifier's confidence), then the other failing causes by severity and by
+// how many checks point at them. Warnings that do not match the observed error come last.
+func Rank(findings []Finding, classified []Classified) []cause.ID {
+	type score struct {
+		id         cause.ID
+		confidence float64
+		errors     int
+		warnings   int
+		first      int
+	}
+	byCause := map[cause.ID]*score{}
+	var order []*score
+	for i, f := range findings {
+		if f.Status != Fail || f.Cause == "" || f.Cause == cause.Unknown {
+			continue
+		}
+		sc := byCause[f.Cause]
+		if sc == nil {
+			sc = &score{id: f.Cause, first: i}
+			byCause[f.Cause] = sc
+			order = append(order, sc)
+		}
+		if f.Severity == Error {
+			sc.errors++
+		} else {
+			sc.warnings++
+		}
+	}
+	for _, c := range classified {
+		if sc := byCause[c.Cause]; sc != nil && c.Confidence > sc.confidence {
+			sc.confidence = c.Confidence
+		}
+	}
+	sort.SliceStable(order, func(i, j int) bool {
+		a, b := order[i], order[j]
+		// Matching the observed error outweighs everything else.
+		if (a.confidence > 0) != (b.confidence > 0) {
+			return a.confidence > 0
+		}
+		if a.confidence != b.confidence {
+			return a.confidence > b.confidence
+		}
+		if (a.errors > 0) != (b.errors > 0) {
+			return a.errors > 0
+		}
+		if a.errors+a.warnings != b.errors+b.warnings {
+			return a.errors+a.warnings > b.errors+b.warnings
+		}
+		return a.first < b.first
+	})
+	ids := make([]cause.ID, 0, len(order))
+	for _, sc := range order {
+		ids = append(ids, sc.id)
+	}
+	return ids
+}
+
+// Summarize writes the one-line verdict in English and Japanese.
+func Summarize(causes []cause.ID, findings []Finding) (en, ja string) {
+	if len(causes) == 0 {
+		unknown := 0
+		for _, f := range findings {
+			if f.Status == Unknown {
+				unknown++
+			}
+		}
+		if unknown > 0 {
+			return "no failing check; some checks could not decide (see unknown findings)",
+				"失敗したチェックはありません。ただし判定できなかったチェックがあります（unknown を参照）"
+		}
+		return "no problem found that would stop the image pull", "イメージのプルを妨げる問題は見つかりませんでした"
+	}
+	top := causes[0]
+	info, _ := cause.Lookup(top)
+	en = "most likely: " + info.Title.In("en")
+	ja = "最も可能性が高い原因: " + info.Title.In("ja")
+	if len(causes) > 1 {
+		rest := make([]string, 0, len(causes)-1)
+		for _, c := range causes[1:] {
+			rest = append(rest, string(c))
+		}
+		en += " (also failing: " + strings.Join(rest, ", ") + ")"
+		ja += "（他にも失敗: " + strings.Join(rest, ", ") + "）"
+	}
+	return en, ja
+}
