@@ -326,3 +326,9 @@ func containsColon(s string) bool {
 	}
 	return false
 }
+
+// Fn applies an arbitrary edit, for the odd case no builder covers.
+func (b *Snap) Fn(edit func(*Snap)) *Snap {
+	edit(b)
+	return b
+}

@@ -62,12 +62,18 @@ func (r *Report) HasFailures() bool {
 	return false
 }
 
+// ClassifierCheck is the id of the check that reports the stopped-reason classification. Its
+// finding restates the observed error rather than testing the AWS state, so ranking counts
+// it as corroboration only.
+const ClassifierCheck = "stopped-reason-classified"
+
 // Rank orders the causes of failing findings, most likely first.
 //
 // A failing check is evidence that a cause is present; the stopped reason says which cause
 // actually produced the observed error. A failing cause the classifier also proposes ranks
 // first (by the classifier's confidence), then the other failing causes by severity and by
-// how many checks point at them. Warnings that do not match the observed error come last.
+// how many checks point at them. A cause that only the classifier proposes (no check of the
+// state confirms it) comes after every confirmed cause.
 func Rank(findings []Finding, classified []Classified) []cause.ID {
 	type score struct {
 		id         cause.ID
@@ -75,6 +81,7 @@ func Rank(findings []Finding, classified []Classified) []cause.ID {
 		errors     int
 		warnings   int
 		first      int
+		confirmed  bool
 	}
 	byCause := map[cause.ID]*score{}
 	var order []*score
@@ -87,6 +94,9 @@ func Rank(findings []Finding, classified []Classified) []cause.ID {
 			sc = &score{id: f.Cause, first: i}
 			byCause[f.Cause] = sc
 			order = append(order, sc)
+		}
+		if f.Check != ClassifierCheck {
+			sc.confirmed = true
 		}
 		if f.Severity == Error {
 			sc.errors++
@@ -101,6 +111,9 @@ func Rank(findings []Finding, classified []Classified) []cause.ID {
 	}
 	sort.SliceStable(order, func(i, j int) bool {
 		a, b := order[i], order[j]
+		if a.confirmed != b.confirmed {
+			return a.confirmed
+		}
 		// Matching the observed error outweighs everything else.
 		if (a.confidence > 0) != (b.confidence > 0) {
 			return a.confidence > 0

@@ -1,0 +1,125 @@
+package check
+
+import (
+	"github.com/pulldoctor/pulldoctor/pkg/cause"
+	"github.com/pulldoctor/pulldoctor/pkg/errclass"
+	"github.com/pulldoctor/pulldoctor/pkg/finding"
+	"github.com/pulldoctor/pulldoctor/pkg/imageref"
+	"github.com/pulldoctor/pulldoctor/pkg/snapshot"
+)
+
+// DockerHubCredentials catches seed cause 5: Docker Hub limits anonymous pulls per source IP
+// (all tasks behind one NAT gateway share it), and the usual fix is to pull authenticated
+// with repositoryCredentials. Without a rate-limit signal it only notes the exposure; with
+// `toomanyrequests` in the stopped reason or a probe that hit the limit, it fails.
+type DockerHubCredentials struct{}
+
+// Meta implements Check.
+func (DockerHubCredentials) Meta() Meta {
+	return Meta{
+		ID: "dockerhub-credentials", Cause: cause.RegistryRateLimit, Severity: finding.Error,
+		Title:       "Docker Hub images are pulled with credentials",
+		TitleJA:     "Docker Hub のイメージを認証付きでプルしている",
+		Description: "For each container whose image is on Docker Hub: passes when `repositoryCredentials` names a Secrets Manager secret; fails when the image is pulled anonymously and the stopped reason (`toomanyrequests`) or a registry probe shows the pull rate limit was hit; otherwise passes with a note that anonymous pulls share the per-IP limit.",
+		Needs:       []string{"ecs:DescribeTaskDefinition"},
+	}
+}
+
+// Run implements Check.
+func (c DockerHubCredentials) Run(s *snapshot.Snapshot) []finding.Finding {
+	m := c.Meta()
+	if s.TaskDefinition == nil {
+		if g := s.Gap("ecs:DescribeTaskDefinition", ""); g != nil {
+			return []finding.Finding{unknownFromGap(m, g, "the task definition", "タスク定義")}
+		}
+		return []finding.Finding{unknownMissing(m, m.Needs, "the task definition", "タスク定義")}
+	}
+	rateLimited := false
+	if s.StoppedReason != "" {
+		cl := errclass.Classify(s.StoppedReason).Classification
+		rateLimited = cl[0].Cause == cause.RegistryRateLimit
+	}
+	var out []finding.Finding
+	for _, cd := range s.Containers() {
+		name, image := deref(cd.Name), deref(cd.Image)
+		ref, err := imageref.Parse(image)
+		if err != nil || ref.Kind != imageref.KindDockerHub {
+			continue
+		}
+		ev := []finding.Evidence{{Source: "ecs:DescribeTaskDefinition", Ref: name, Key: "image", Value: image}}
+		if cd.RepositoryCredentials != nil && deref(cd.RepositoryCredentials.CredentialsParameter) != "" {
+			secret := deref(cd.RepositoryCredentials.CredentialsParameter)
+			f := newFinding(m, finding.Pass,
+				"container "+name+": Docker Hub image pulled with credentials from "+secret,
+				"コンテナ "+name+": Docker Hub のイメージを "+secret+" の認証情報でプルしています")
+			f.Subject = name
+			f.Evidence = append(ev, finding.Evidence{Source: "ecs:DescribeTaskDefinition", Ref: name, Key: "repositoryCredentials.credentialsParameter", Value: secret})
+			out = append(out, f)
+			continue
+		}
+		ev = append(ev, finding.Evidence{Source: "ecs:DescribeTaskDefinition", Ref: name, Key: "repositoryCredentials", Value: "(none)"})
+		probe := s.RegistryProbe(image)
+		probeLimited := probe != nil && probe.Outcome == "rate-limited"
+		if rateLimited || probeLimited {
+			f := newFinding(m, finding.Fail,
+				"container "+name+": anonymous pull of "+ref.Familiar()+" from Docker Hub hit the pull rate limit",
+				"コンテナ "+name+": Docker Hub から "+ref.Familiar()+" を匿名でプルし、プルレート制限に達しました")
+			f.Subject = name
+			if rateLimited {
+				f.Evidence = append(ev, finding.Evidence{Source: "ecs:DescribeTasks", Ref: s.Target.Task, Key: "stoppedReason", Value: truncate(s.StoppedReason, 300)})
+			} else {
+				f.Evidence = ev
+			}
+			if probeLimited {
+				f.Evidence = append(f.Evidence, finding.Evidence{Source: "registry:HEAD manifest", Ref: image, Key: "ratelimit-remaining", Value: probe.RateLimitRemaining})
+			}
+			f.Remediation = dockerHubCredentialsRemediation(s, name, ref)
+			out = append(out, f)
+			continue
+		}
+		f := newFinding(m, finding.Pass,
+			"container "+name+": "+ref.Familiar()+" is pulled from Docker Hub anonymously; it works until the per-IP pull rate limit is reached (tasks behind one NAT gateway share it)",
+			"コンテナ "+name+": "+ref.Familiar()+" を Docker Hub から匿名でプルしています。IP ごとのプルレート制限に達するまでは動作します（同じ NAT ゲートウェイの背後のタスクは制限を共有します）")
+		f.Subject, f.Evidence = name, ev
+		out = append(out, f)
+	}
+	if len(out) == 0 {
+		return []finding.Finding{newFinding(m, finding.NotApplicable, "no Docker Hub image", "Docker Hub のイメージはありません")}
+	}
+	return out
+}
+
+func dockerHubCredentialsRemediation(s *snapshot.Snapshot, container string, ref imageref.Ref) *finding.Remediation {
+	region := s.Region
+	if region == "" {
+		region = "REGION"
+	}
+	role := s.ExecutionRoleARN()
+	roleName := "ecsTaskExecutionRole"
+	if role != "" {
+		roleName = snapshot.RoleNameFromARN(role)
+	}
+	account := s.Account
+	if account == "" {
+		account = "ACCOUNT_ID"
+	}
+	secretARN := "arn:aws:secretsmanager:" + region + ":" + account + ":secret:dockerhub-credentials"
+	policy := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"secretsmanager:GetSecretValue","Resource":"` + secretARN + `*"}]}`
+	return &finding.Remediation{
+		Text:   "Pull authenticated: store a Docker Hub username and access token in Secrets Manager as {\"username\":...,\"password\":...}, reference it in repositoryCredentials of container " + container + ", and let the execution role read it. Or stop depending on Docker Hub: an ECR pull-through cache rule, or copy " + ref.Familiar() + " into your own ECR repository.",
+		TextJA: "認証付きでプルしてください: Docker Hub のユーザー名とアクセストークンを {\"username\":...,\"password\":...} の形式で Secrets Manager に保存し、コンテナ " + container + " の repositoryCredentials で参照して、タスク実行ロールに読み取りを許可します。または ECR プルスルーキャッシュや、" + ref.Familiar() + " を自分の ECR リポジトリへコピーして Docker Hub への依存をなくしてください。",
+		Commands: []string{
+			"aws secretsmanager create-secret --region " + region + " --name dockerhub-credentials --secret-string '{\"username\":\"DOCKERHUB_USER\",\"password\":\"DOCKERHUB_ACCESS_TOKEN\"}'",
+			"aws iam put-role-policy --role-name " + roleName + " --policy-name read-dockerhub-credentials --policy-document '" + policy + "'",
+		},
+		Policy: []byte(policy),
+		Terraform: `# in the container definition of "` + container + `":
+repositoryCredentials = {
+  credentialsParameter = aws_secretsmanager_secret.dockerhub.arn
+}`,
+		Links: []string{
+			"https://docs.aws.amazon.com/AmazonECS/latest/developerguide/private-auth.html",
+			"https://docs.aws.amazon.com/AmazonECR/latest/userguide/pull-through-cache.html",
+		},
+	}
+}

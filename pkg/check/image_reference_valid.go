@@ -1,0 +1,64 @@
+package check
+
+import (
+	"github.com/pulldoctor/pulldoctor/pkg/cause"
+	"github.com/pulldoctor/pulldoctor/pkg/finding"
+	"github.com/pulldoctor/pulldoctor/pkg/imageref"
+	"github.com/pulldoctor/pulldoctor/pkg/snapshot"
+)
+
+// ImageReferenceValid parses every container's image the way the container runtime would.
+// A reference the runtime rejects ("invalid reference format") fails before any network or
+// permission question arises, so it is worth ruling out first.
+type ImageReferenceValid struct{}
+
+// Meta implements Check.
+func (ImageReferenceValid) Meta() Meta {
+	return Meta{
+		ID: "image-reference-valid", Cause: cause.InvalidImageRef, Severity: finding.Error,
+		Title:       "Every container image reference parses",
+		TitleJA:     "すべてのコンテナイメージ参照が正しい形式である",
+		Description: "Parses each container's `image` with the reference grammar the container runtime uses (registry host and port, lowercase repository path, tag of at most 128 characters, digest of the right length) and classifies its registry (private ECR, ECR Public, Docker Hub, other).",
+		Needs:       []string{"ecs:DescribeTaskDefinition"},
+	}
+}
+
+// Run implements Check.
+func (c ImageReferenceValid) Run(s *snapshot.Snapshot) []finding.Finding {
+	m := c.Meta()
+	if s.TaskDefinition == nil {
+		if g := s.Gap("ecs:DescribeTaskDefinition", ""); g != nil {
+			return []finding.Finding{unknownFromGap(m, g, "the task definition", "タスク定義")}
+		}
+		return []finding.Finding{unknownMissing(m, m.Needs, "the task definition", "タスク定義")}
+	}
+	containers := s.Containers()
+	if len(containers) == 0 {
+		return []finding.Finding{newFinding(m, finding.NotApplicable, "the task definition has no containers", "タスク定義にコンテナがありません")}
+	}
+	var out []finding.Finding
+	for _, cd := range containers {
+		name, image := deref(cd.Name), deref(cd.Image)
+		ev := finding.Evidence{Source: "ecs:DescribeTaskDefinition", Ref: name, Key: "image", Value: image}
+		ref, err := imageref.Parse(image)
+		if err != nil {
+			f := newFinding(m, finding.Fail,
+				"container "+name+": "+err.Error(),
+				"コンテナ "+name+": イメージ参照が不正です（"+err.Error()+"）")
+			f.Subject, f.Evidence = name, []finding.Evidence{ev}
+			f.Remediation = &finding.Remediation{
+				Text:   "Fix the image field of container " + name + ": REGISTRY/REPOSITORY[:TAG][@sha256:DIGEST], repository in lowercase, e.g. 123456789012.dkr.ecr.us-east-1.amazonaws.com/my-app:v1.0.0 or nginx:1.27. Register a new task definition revision and update the service.",
+				TextJA: "コンテナ " + name + " の image を REGISTRY/REPOSITORY[:TAG][@sha256:DIGEST] の形式（リポジトリ名は小文字）に直し、タスク定義の新しいリビジョンを登録してサービスを更新してください。",
+				Links:  []string{"https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html#container_definition_image"},
+			}
+			out = append(out, f)
+			continue
+		}
+		f := newFinding(m, finding.Pass,
+			"container "+name+": "+ref.String()+" ("+string(ref.Kind)+")",
+			"コンテナ "+name+": "+ref.String()+"（"+string(ref.Kind)+"）")
+		f.Subject, f.Evidence = name, []finding.Evidence{ev}
+		out = append(out, f)
+	}
+	return out
+}
