@@ -129,8 +129,19 @@ func Rank(findings []Finding, classified []Classified) []cause.ID {
 		}
 		return a.first < b.first
 	})
+	// When a confirmed cause explains the observed error (the classifier proposed it too),
+	// the classifier's own top guess adds nothing: drop causes only the classifier supports.
+	explained := false
+	for _, sc := range order {
+		if sc.confirmed && sc.confidence > 0 {
+			explained = true
+		}
+	}
 	ids := make([]cause.ID, 0, len(order))
 	for _, sc := range order {
+		if explained && !sc.confirmed {
+			continue
+		}
 		ids = append(ids, sc.id)
 	}
 	return ids
