@@ -1,0 +1,320 @@
+package errclass
+
+import (
+	"strconv"
+	"strings"
+)
+
+// extract pulls the facts a message mentions out of the cleaned text. Anchors
+// are found in lower (case-insensitive) and values are read from clean at the
+// same offsets, so names and ARNs keep their case. Hand-written scanners
+// instead of regular expressions keep Classify within its time budget.
+//
+// Every anchor is also a token of the automaton, so a scanner only searches
+// the text when the single automaton pass saw its anchor (m.hasAnchor).
+func extract(clean, lower string, m *matcher) Extracted {
+	var e Extracted
+	e.Image = extractImage(clean, lower, m)
+	e.Registry = registryOf(e.Image)
+	if e.Registry == "" {
+		e.Registry = registryFromText(clean, lower, m)
+	}
+	e.Address = extractAddress(clean, lower, m)
+	e.HTTPStatus = extractStatus(lower, m)
+	e.Action = extractAction(clean, lower, m)
+	e.ARN = extractARN(clean, lower, m)
+	return e
+}
+
+// Extraction anchors. Their token ids are filled in by init (rules.go).
+var (
+	anchorIDs      = map[string]uint16{}
+	extractAnchors = join(imageAnchors, []string{`": failed to`, "://", "from host ", "dial tcp ", "lookup ",
+		"not authorized to perform: ", "on resource: arn:", "arn:aws"}, statusAnchors)
+	statusAnchors = []string{"statuscode: ", "status code: ", "status code ", "http status: ", "status: "}
+	digitSpace    = []string{"0 ", "1 ", "2 ", "3 ", "4 ", "5 ", "6 ", "7 ", "8 ", "9 "}
+)
+
+// hasAnchor reports whether the automaton saw anchor a in the text.
+func (m *matcher) hasAnchor(a string) bool {
+	id, ok := anchorIDs[a]
+	return !ok || m.found[id]
+}
+
+// tokenAt returns the run of non-space characters of s starting at i, with
+// surrounding quotes and trailing punctuation removed.
+func tokenAt(s string, i int) string {
+	j := i
+	for j < len(s) && s[j] != ' ' && s[j] != ',' {
+		j++
+	}
+	t := s[i:j]
+	t = strings.TrimLeft(t, `"'`)
+	t = strings.TrimRight(t, `"':.;)`)
+	return t
+}
+
+// imageAnchors precede an image reference in the messages Docker,
+// containerd and the ECS agent print.
+var imageAnchors = []string{
+	"pull access denied for ",
+	"failed to resolve ref ",
+	"failed to resolve reference ",
+	"failed to pull and unpack image ",
+	"failed to pull image ",
+	"manifest for ",
+	"error: image ",
+	"repository ",
+}
+
+func extractImage(clean, lower string, m *matcher) string {
+	for _, a := range imageAnchors {
+		if !m.hasAnchor(a) {
+			continue
+		}
+		from := 0
+		for {
+			j := strings.Index(lower[from:], a)
+			if j < 0 {
+				break
+			}
+			start := from + j + len(a)
+			from = start
+			t := tokenAt(clean, start)
+			if !plausibleImage(t) {
+				continue
+			}
+			rest := lower[start+len(t):]
+			switch a {
+			case "manifest for ", "error: image ":
+				if !strings.Contains(rest[:min(len(rest), 16)], "not found") {
+					continue
+				}
+			case "repository ":
+				if !strings.Contains(rest[:min(len(rest), 16)], "not found") {
+					continue
+				}
+			}
+			return t
+		}
+	}
+	// `"<ref>": failed to ...` (containerd quoting the reference).
+	if !m.hasAnchor(`": failed to`) {
+		return ""
+	}
+	if j := strings.Index(lower, `": failed to`); j > 0 {
+		if k := strings.LastIndexByte(lower[:j], '"'); k >= 0 && plausibleImage(clean[k+1:j]) {
+			return clean[k+1 : j]
+		}
+	}
+	return ""
+}
+
+// plausibleImage rejects words that follow an anchor but are not references.
+func plausibleImage(t string) bool {
+	if t == "" || len(t) > 512 || strings.HasPrefix(t, "http") || strings.ContainsAny(t, "<>{}[]\\") {
+		return false
+	}
+	switch strings.ToLower(t) {
+	case "not", "does", "with", "has", "manifest", "is", "the", "name", "contains":
+		return false
+	}
+	return true
+}
+
+// registryOf returns the registry host of an image reference: the first path
+// component when it looks like a host, Docker Hub otherwise.
+func registryOf(image string) string {
+	if image == "" {
+		return ""
+	}
+	first, _, found := strings.Cut(image, "/")
+	if found && (strings.ContainsAny(first, ".:") || first == "localhost") {
+		return strings.ToLower(first)
+	}
+	if strings.HasPrefix(image, "sha256:") {
+		return ""
+	}
+	return "docker.io"
+}
+
+// registryFromText finds a registry host in a URL of the registry API
+// (https://host/v2/...) or a "from host X" phrase.
+func registryFromText(clean, lower string, m *matcher) string {
+	if !m.hasAnchor("://") && !m.hasAnchor("from host ") {
+		return ""
+	}
+	from := 0
+	for {
+		j := strings.Index(lower[from:], "://")
+		if j < 0 {
+			break
+		}
+		start := from + j + 3
+		from = start
+		end := start
+		for end < len(lower) && lower[end] != '/' && lower[end] != ' ' && lower[end] != '"' && lower[end] != ':' {
+			end++
+		}
+		if strings.HasPrefix(lower[end:], "/v2/") && end > start {
+			return lower[start:end]
+		}
+	}
+	if j := strings.Index(lower, "from host "); j >= 0 {
+		return strings.ToLower(tokenAt(clean, j+len("from host ")))
+	}
+	return ""
+}
+
+// extractAddress returns the IP:port (or host:port) of "dial tcp X" or, for
+// DNS failures, the resolver in "lookup name on X".
+func extractAddress(clean, lower string, m *matcher) string {
+	if !m.hasAnchor("dial tcp ") && !m.hasAnchor("lookup ") {
+		return ""
+	}
+	if j := strings.Index(lower, "dial tcp "); j >= 0 {
+		if a := hostPort(tokenAt(clean, j+len("dial tcp "))); a != "" {
+			return a
+		}
+	}
+	if j := strings.Index(lower, "lookup "); j >= 0 {
+		rest := lower[j:]
+		if k := strings.Index(rest, " on "); k >= 0 && k < 300 {
+			if a := hostPort(tokenAt(clean, j+k+len(" on "))); a != "" {
+				return a
+			}
+		}
+	}
+	return ""
+}
+
+// hostPort accepts "host:port" or "[v6]:port" with a numeric port.
+func hostPort(t string) string {
+	k := strings.LastIndexByte(t, ':')
+	if k <= 0 || k == len(t)-1 {
+		return ""
+	}
+	if _, err := strconv.Atoi(t[k+1:]); err != nil {
+		return ""
+	}
+	return t
+}
+
+var statusPhrases = []string{
+	" forbidden", " unauthorized", " not found", " too many requests", " internal server error",
+	" bad gateway", " service unavailable", " gateway timeout", " bad request",
+}
+
+// extractStatus finds "status code: N", "StatusCode: N" or "N <Reason>".
+func extractStatus(lower string, m *matcher) int {
+	for _, a := range statusAnchors {
+		if !m.hasAnchor(a) {
+			continue
+		}
+		if j := strings.Index(lower, a); j >= 0 {
+			if n := threeDigits(lower[j+len(a):]); n > 0 {
+				return n
+			}
+		}
+	}
+	// "403 Forbidden": a three-digit number after a delimiter, then a
+	// reason phrase. One pass over the text, skipped when no digit is
+	// followed by a space.
+	if !m.anyOf(digitSpaceIDs) {
+		return 0
+	}
+	for i := 0; i+4 < len(lower); i++ {
+		if lower[i] < '1' || lower[i] > '5' || (i > 0 && strings.IndexByte(" :([", lower[i-1]) < 0) {
+			continue
+		}
+		n := threeDigits(lower[i:])
+		if n == 0 || lower[i+3] != ' ' {
+			continue
+		}
+		rest := lower[i+3:]
+		for _, p := range statusPhrases {
+			if strings.HasPrefix(rest, p) {
+				return n
+			}
+		}
+	}
+	return 0
+}
+
+// threeDigits parses a leading HTTP status (100-599) not followed by a digit.
+func threeDigits(s string) int {
+	if len(s) < 3 {
+		return 0
+	}
+	n := 0
+	for i := 0; i < 3; i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0
+		}
+		n = n*10 + int(s[i]-'0')
+	}
+	if len(s) > 3 && s[3] >= '0' && s[3] <= '9' {
+		return 0
+	}
+	if n < 100 || n > 599 {
+		return 0
+	}
+	return n
+}
+
+// extractAction returns the IAM action of "not authorized to perform: svc:Action".
+func extractAction(clean, lower string, m *matcher) string {
+	if !m.hasAnchor("not authorized to perform: ") {
+		return ""
+	}
+	j := strings.Index(lower, "not authorized to perform: ")
+	if j < 0 {
+		return ""
+	}
+	t := tokenAt(clean, j+len("not authorized to perform: "))
+	svc, act, ok := strings.Cut(t, ":")
+	if !ok || svc == "" || act == "" || !isWord(svc) || !isWord(strings.TrimSuffix(act, "*")) {
+		return ""
+	}
+	return t
+}
+
+func isWord(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// extractARN prefers the resource of an access-denied message ("on resource:
+// arn:...") and falls back to the first ARN in the text.
+func extractARN(clean, lower string, m *matcher) string {
+	if !m.hasAnchor("arn:aws") {
+		return ""
+	}
+	j := strings.Index(lower, "on resource: arn:")
+	if j >= 0 {
+		j += len("on resource: ")
+	} else {
+		j = strings.Index(lower, "arn:aws")
+	}
+	if j < 0 {
+		return ""
+	}
+	end := j
+	for end < len(clean) {
+		c := clean[end]
+		if c == ' ' || c == ',' || c == '\'' || c == '"' || c == '(' || c == ')' || c == '<' || c == '>' {
+			break
+		}
+		end++
+	}
+	a := strings.TrimRight(clean[j:end], ".,;:]")
+	if strings.Count(a, ":") < 5 {
+		return ""
+	}
+	return a
+}
