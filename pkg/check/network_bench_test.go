@@ -1,0 +1,34 @@
+package check
+
+import (
+	"testing"
+
+	"github.com/pulldoctor/pulldoctor/internal/snaptest"
+	"github.com/pulldoctor/pulldoctor/pkg/finding"
+)
+
+// networkChecks are the checks built on pkg/netpath.
+func networkChecks() []Check {
+	return []Check{FargatePublicIP{}, SubnetEgressPath{}, NATGatewayHealth{}, ECREndpointsComplete{}, EndpointPrivateDNS{},
+		VPCDNSAttributes{}, EndpointSecurityGroup{}, EndpointPolicy{}, S3GatewayEndpoint{}, TaskSGEgress{}, NACLEgress{}}
+}
+
+// BenchmarkNetworkChecks is one task's network checks on the issue-5 VPC (200 subnets, 50
+// route tables of 100 routes, 30 endpoints, 100 security groups). A fresh snapshot per
+// iteration would measure JSON decoding; instead the shared analyzer is dropped by using a
+// new snapshot value (a shallow copy) each time, so every iteration indexes from scratch.
+func BenchmarkNetworkChecks(b *testing.B) {
+	base := snaptest.LargeVPC().Build()
+	for _, c := range networkChecks() {
+		if f := c.Run(base)[0]; f.Status == finding.Fail || f.Status == finding.Unknown {
+			b.Fatalf("%s: %s %s", f.Check, f.Status, f.Message)
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		s := *base
+		for _, c := range networkChecks() {
+			c.Run(&s)
+		}
+	}
+}

@@ -1,0 +1,238 @@
+package check
+
+import (
+	"strings"
+
+	"github.com/pulldoctor/pulldoctor/pkg/finding"
+	"github.com/pulldoctor/pulldoctor/pkg/netpath"
+	"github.com/pulldoctor/pulldoctor/pkg/snapshot"
+)
+
+// netLayer describes how a network check reads netpath's answer: which layer it reports on,
+// for which destinations, and what to say when the layer is not on any path.
+type netLayer struct {
+	layers []netpath.Layer
+	// want selects the destinations the check is about (nil: all).
+	want func(netpath.Destination) bool
+	// naEN/naJA explain a not-applicable result.
+	naEN, naJA string
+	// noHitPass makes "the layer is on no path" a pass (naEN says why) instead of
+	// not-applicable.
+	noHitPass bool
+	// dependsOnInternet marks layers whose relevance depends on whether the internet path
+	// works (endpoints are needed only without it): a path that leaves the model makes them
+	// undecided. Otherwise only an unreadable route table does.
+	dependsOnInternet bool
+	// routeIndependent marks layers evaluated whatever the route (endpoint layers).
+	routeIndependent bool
+	// noNeedEN/noNeedJA explain that the task needs no destination of this kind.
+	noNeedEN, noNeedJA string
+}
+
+// runNetLayer is the common body of the network checks: one finding per check, the worst
+// status over the task's destinations, the deciding steps' evidence, the path(s) and the
+// merged fixes.
+func runNetLayer(m Meta, s *snapshot.Snapshot, nl netLayer) []finding.Finding {
+	if s.TaskDefinition == nil {
+		if g := s.Gap("ecs:DescribeTaskDefinition", ""); g != nil {
+			return []finding.Finding{unknownFromGap(m, g, "the task definition", "タスク定義")}
+		}
+		return []finding.Finding{unknownMissing(m, []string{"ecs:DescribeTaskDefinition"}, "the task definition", "タスク定義")}
+	}
+	a := netpath.For(s)
+	var dests []netpath.Destination
+	for _, d := range a.Needed() {
+		if nl.want == nil || nl.want(d) {
+			dests = append(dests, d)
+		}
+	}
+	if len(dests) == 0 {
+		return []finding.Finding{newFinding(m, finding.NotApplicable, firstNonEmpty(nl.noNeedEN, "the task needs no destination this check covers"), firstNonEmpty(nl.noNeedJA, "このチェックの対象となる接続先をタスクが必要としません"))}
+	}
+	if st := a.Setup(); st != nil {
+		f := newFinding(m, finding.Unknown, st.Message, st.MessageJA)
+		f.Needs, f.Evidence = st.Needs, st.Evidence
+		return []finding.Finding{f}
+	}
+	type hit struct {
+		d  *netpath.Destination
+		st *netpath.Step
+	}
+	fixes := func(hs []hit) []*finding.Remediation {
+		var out []*finding.Remediation
+		for _, h := range hs {
+			out = append(out, h.st.Fix)
+		}
+		return out
+	}
+	var hits []hit
+	var paths []string
+	var unfollowed []hit // the route could not be followed, so the layer is undecided
+	for i := range dests {
+		d := &dests[i]
+		r := a.Reach(*d)
+		found := false
+		for _, l := range nl.layers {
+			if st := r.Step(l); st != nil && st.Status != netpath.Skipped {
+				hits = append(hits, hit{d, st})
+				found = true
+			}
+		}
+		if found {
+			paths = append(paths, d.Name()+": "+r.Path())
+		} else if rs := r.Step(netpath.LayerRoute); rs != nil && rs.Status == netpath.Unknown && !nl.routeIndependent &&
+			(r.Via != netpath.ViaOutsideModel || nl.dependsOnInternet) {
+			unfollowed = append(unfollowed, hit{d, rs})
+			paths = append(paths, d.Name()+": "+r.Path())
+		}
+	}
+	worst := func(st netpath.Status) []hit {
+		var out []hit
+		for _, h := range hits {
+			if h.st.Status == st {
+				out = append(out, h)
+			}
+		}
+		return out
+	}
+	var f finding.Finding
+	switch {
+	case len(worst(netpath.Blocked)) > 0:
+		bs := worst(netpath.Blocked)
+		en, ja := groupMessages(bs, func(h hit) (string, string, string) { return h.d.Name(), h.st.Message, h.st.MessageJA })
+		f = newFinding(m, finding.Fail, en, ja)
+		if bs[0].st.Cause != "" {
+			f.Cause = bs[0].st.Cause
+		}
+		for _, h := range bs {
+			f.Evidence = appendEvidence(f.Evidence, h.st.Evidence)
+		}
+		f.Remediation = mergeFixes(fixes(bs))
+	case len(worst(netpath.Unknown)) > 0 || len(unfollowed) > 0:
+		us := append(worst(netpath.Unknown), unfollowed...)
+		en, ja := groupMessages(us, func(h hit) (string, string, string) { return h.d.Name(), h.st.Message, h.st.MessageJA })
+		f = newFinding(m, finding.Unknown, en, ja)
+		for _, h := range us {
+			f.Evidence = appendEvidence(f.Evidence, h.st.Evidence)
+			for _, n := range h.st.Needs {
+				if !containsStr(f.Needs, n) {
+					f.Needs = append(f.Needs, n)
+				}
+			}
+		}
+	case len(hits) == 0 && nl.noHitPass:
+		f = newFinding(m, finding.Pass, nl.naEN, nl.naJA)
+	case len(hits) == 0:
+		f = newFinding(m, finding.NotApplicable, nl.naEN, nl.naJA)
+	default:
+		ws := worst(netpath.Warn)
+		if len(ws) > 0 {
+			en, ja := groupMessages(ws, func(h hit) (string, string, string) { return h.d.Name(), h.st.Message, h.st.MessageJA })
+			f = newFinding(m, finding.Pass, "passes with a warning: "+en, "警告付きで合格: "+ja)
+			f.Severity = finding.Warning
+			f.Remediation = mergeFixes(fixes(ws))
+		} else {
+			en, ja := groupMessages(hits, func(h hit) (string, string, string) { return h.d.Name(), h.st.Message, h.st.MessageJA })
+			f = newFinding(m, finding.Pass, en, ja)
+		}
+		for _, h := range hits {
+			f.Evidence = appendEvidence(f.Evidence, h.st.Evidence)
+		}
+	}
+	f.Path = strings.Join(paths, "\n")
+	return []finding.Finding{f}
+}
+
+// groupMessages joins per-destination messages, naming the destinations that share one.
+func groupMessages[T any](items []T, get func(T) (name, en, ja string)) (string, string) {
+	var order []string
+	names := map[string][]string{}
+	jas := map[string]string{}
+	for _, it := range items {
+		n, en, ja := get(it)
+		if _, ok := names[en]; !ok {
+			order = append(order, en)
+			jas[en] = ja
+		}
+		if !containsStr(names[en], n) {
+			names[en] = append(names[en], n)
+		}
+	}
+	var en, ja []string
+	for _, msg := range order {
+		who := strings.Join(names[msg], ", ")
+		en = append(en, who+": "+msg)
+		ja = append(ja, who+": "+jas[msg])
+	}
+	return strings.Join(en, "; "), strings.Join(ja, "／")
+}
+
+func appendEvidence(dst, src []finding.Evidence) []finding.Evidence {
+	for _, e := range src {
+		dup := false
+		for _, x := range dst {
+			if x == e {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			dst = append(dst, e)
+		}
+	}
+	return dst
+}
+
+// mergeFixes combines the fixes of several steps: the first one's text, every distinct
+// command and Terraform block, in order.
+func mergeFixes(fixes []*finding.Remediation) *finding.Remediation {
+	var out *finding.Remediation
+	seenTF := map[string]bool{}
+	for _, fx := range fixes {
+		if fx == nil {
+			continue
+		}
+		if out == nil {
+			c := *fx
+			c.Commands = append([]string(nil), fx.Commands...)
+			c.Links = append([]string(nil), fx.Links...)
+			out = &c
+			seenTF[fx.Terraform] = true
+			continue
+		}
+		if !strings.Contains(out.Text, fx.Text) {
+			out.Text += " " + fx.Text
+			out.TextJA += fx.TextJA
+		}
+		for _, c := range fx.Commands {
+			if !containsStr(out.Commands, c) {
+				out.Commands = append(out.Commands, c)
+			}
+		}
+		if fx.Terraform != "" && !seenTF[fx.Terraform] {
+			seenTF[fx.Terraform] = true
+			out.Terraform = strings.TrimRight(out.Terraform, "\n") + "\n\n" + fx.Terraform
+		}
+		for _, l := range fx.Links {
+			if !containsStr(out.Links, l) {
+				out.Links = append(out.Links, l)
+			}
+		}
+		if out.Policy == nil {
+			out.Policy = fx.Policy
+		}
+	}
+	return out
+}
+
+func containsStr(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// endpointDest selects destinations an endpoint can serve.
+func endpointDest(d netpath.Destination) bool { return d.Service != netpath.Internet }

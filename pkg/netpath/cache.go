@@ -1,0 +1,50 @@
+package netpath
+
+import (
+	"sync"
+	"weak"
+
+	"github.com/pulldoctor/pulldoctor/pkg/snapshot"
+)
+
+// The network checks each ask about the same snapshot; For shares one Analyzer between them
+// so the indexes are built once per snapshot. The cache holds one entry, keyed by a weak
+// pointer (a collected snapshot can never be confused with a new one at the same address)
+// and by a shape fingerprint, so a snapshot edited between runs by adding or removing
+// resources is re-indexed. Snapshots are otherwise treated as read-only once checked.
+var shared struct {
+	sync.Mutex
+	p  weak.Pointer[snapshot.Snapshot]
+	fp [16]int
+	a  *Analyzer
+}
+
+// For returns the Analyzer for s, building it on first use.
+func For(s *snapshot.Snapshot) *Analyzer {
+	fp := fingerprint(s)
+	shared.Lock()
+	defer shared.Unlock()
+	if shared.a != nil && shared.p.Value() == s && shared.fp == fp {
+		return shared.a
+	}
+	a := New(s)
+	shared.p, shared.fp, shared.a = weak.Make(s), fp, a
+	return a
+}
+
+func fingerprint(s *snapshot.Snapshot) [16]int {
+	n := &s.Network
+	fp := [16]int{len(n.Vpcs), len(n.Subnets), len(n.RouteTables), len(n.InternetGateways), len(n.NatGateways),
+		len(n.VpcEndpoints), len(n.SecurityGroups), len(n.NetworkAcls), len(n.PrefixLists), len(n.DhcpOptions),
+		len(n.NetworkInterfaces), len(s.Gaps), len(s.Containers())}
+	if s.Task != nil {
+		fp[13] = len(s.Task.Attachments) + 1
+	}
+	if s.Service != nil {
+		fp[14] = 1
+	}
+	if s.Instance != nil {
+		fp[15] = 1
+	}
+	return fp
+}

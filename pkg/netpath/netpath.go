@@ -1,0 +1,411 @@
+package netpath
+
+import (
+	"net/netip"
+	"strings"
+	"sync"
+
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/pulldoctor/pulldoctor/pkg/cause"
+	"github.com/pulldoctor/pulldoctor/pkg/finding"
+	"github.com/pulldoctor/pulldoctor/pkg/snapshot"
+)
+
+// Status is the outcome of one step, or of a whole path.
+type Status string
+
+// Statuses. Warn is a step that works but deserves attention (an endpoint only in another AZ,
+// custom DNS servers, an endpoint that private DNS does not route to).
+const (
+	OK      Status = "ok"
+	Warn    Status = "warn"
+	Blocked Status = "blocked"
+	Unknown Status = "unknown"
+	Skipped Status = "n/a"
+)
+
+// Layer names one thing that can break a path; each network check reports on one layer.
+type Layer string
+
+// Layers, in the order a packet meets them.
+const (
+	LayerDNS            Layer = "dns"             // VPC enableDnsSupport/Hostnames, DHCP options
+	LayerPrivateDNS     Layer = "private-dns"     // an endpoint exists: does its private DNS capture the name?
+	LayerEndpoint       Layer = "endpoint"        // interface endpoint present, available, in the task's AZ
+	LayerEndpointSG     Layer = "endpoint-sg"     // endpoint security groups let 443 in from the task
+	LayerEndpointPolicy Layer = "endpoint-policy" // endpoint policy allows the call
+	LayerS3Gateway      Layer = "s3-gateway"      // S3 gateway endpoint on the subnet's route table
+	LayerRoute          Layer = "route"           // route table: a route to IGW/NAT
+	LayerPublicIP       Layer = "public-ip"       // IGW path needs a public IP
+	LayerNAT            Layer = "nat"             // NAT gateway available, its subnet routes to an IGW
+	LayerSGEgress       Layer = "sg-egress"       // task security groups allow 443 out
+	LayerNACL           Layer = "nacl"            // subnet NACLs: egress 443, ingress ephemeral ports
+)
+
+// Via says how a reachable (or attempted) path leaves the subnet.
+type Via string
+
+// Ways out.
+const (
+	ViaInterfaceEndpoint Via = "interface-endpoint"
+	ViaGatewayEndpoint   Via = "gateway-endpoint"
+	ViaInternetGateway   Via = "internet-gateway"
+	ViaNATGateway        Via = "nat-gateway"
+	ViaOutsideModel      Via = "outside-model"
+	ViaNone              Via = "none"
+)
+
+// Hop is one element of a human-readable path.
+type Hop struct {
+	ID   string `json:"id"`
+	Note string `json:"note,omitempty"`
+}
+
+func (h Hop) String() string {
+	if h.Note == "" {
+		return h.ID
+	}
+	return h.ID + " (" + h.Note + ")"
+}
+
+// Step is the verdict of one layer on one destination, with the facts it rests on and, when it
+// blocks, the fix for the resources at hand.
+type Step struct {
+	Layer     Layer
+	Status    Status
+	Message   string
+	MessageJA string
+	Evidence  []finding.Evidence
+	// Needs names the read permissions that would decide an Unknown step.
+	Needs []string
+	// Cause overrides the check's default cause when this step decides a different one
+	// (S3-only blocks are s3-layer-access; VPC DNS off is dns-resolution).
+	Cause cause.ID
+	Fix   *finding.Remediation
+}
+
+// Result is the answer for one destination.
+type Result struct {
+	Dest   Destination
+	Status Status
+	Via    Via
+	Hops   []Hop
+	Steps  []Step
+}
+
+// Path is the human string, e.g.
+// "subnet-1 → rtb-2 (0.0.0.0/0 → nat-3, available) → nat-3 in subnet-4 → rtb-5 (0.0.0.0/0 → igw-6)".
+func (r Result) Path() string {
+	parts := make([]string, len(r.Hops))
+	for i, h := range r.Hops {
+		parts[i] = h.String()
+	}
+	return strings.Join(parts, " → ")
+}
+
+// Step returns the step for a layer, or nil when the path did not involve it.
+func (r Result) Step(l Layer) *Step {
+	for i := range r.Steps {
+		if r.Steps[i].Layer == l {
+			return &r.Steps[i]
+		}
+	}
+	return nil
+}
+
+func (r *Result) add(st Step) {
+	r.Steps = append(r.Steps, st)
+}
+
+// finish derives the overall status: any blocked step blocks; else any unknown step leaves
+// the path undecided.
+func (r *Result) finish() {
+	r.Status = OK
+	for _, st := range r.Steps {
+		switch st.Status {
+		case Blocked:
+			r.Status = Blocked
+			return
+		case Unknown:
+			r.Status = Unknown
+		}
+	}
+}
+
+// Analyzer evaluates paths for one snapshot. Build it once (New) and ask Reach per
+// destination; it indexes the snapshot so that a VPC with hundreds of subnets and thousands of
+// routes costs microseconds per question. It does not modify the snapshot.
+type Analyzer struct {
+	s *snapshot.Snapshot
+
+	eni    snapshot.ENIContext
+	subnet *ec2types.Subnet
+	vpc    *snapshot.VPC
+	vpcID  string
+	az     string
+	taskIP netip.Addr
+	// setup is non-nil when the ENI context itself cannot be established; every answer is then
+	// that step.
+	setup *Step
+
+	subnets   map[string]*ec2types.Subnet
+	sgs       map[string]*ec2types.SecurityGroup
+	rtAssoc   map[string]*ec2types.RouteTable // subnet id → explicitly associated table
+	rtMain    map[string]*ec2types.RouteTable // vpc id → main table
+	rtByID    map[string]*ec2types.RouteTable
+	nats      map[string]*ec2types.NatGateway
+	igws      map[string]*ec2types.InternetGateway
+	pls       map[string]*snapshot.PrefixList
+	aclAssoc  map[string]*ec2types.NetworkAcl // subnet id → NACL
+	aclDef    map[string]*ec2types.NetworkAcl // vpc id → default NACL
+	enis      map[string]*ec2types.NetworkInterface
+	endpoints []*ec2types.VpcEndpoint // in the task's VPC
+
+	mu     sync.Mutex
+	cache  map[Service]Result
+	needed []Destination
+}
+
+// New indexes the snapshot and works out the ENI context that pulls the image.
+func New(s *snapshot.Snapshot) *Analyzer {
+	a := &Analyzer{s: s, cache: map[Service]Result{}}
+	n := &s.Network
+	a.subnets = make(map[string]*ec2types.Subnet, len(n.Subnets))
+	for i := range n.Subnets {
+		a.subnets[deref(n.Subnets[i].SubnetId)] = &n.Subnets[i]
+	}
+	a.sgs = make(map[string]*ec2types.SecurityGroup, len(n.SecurityGroups))
+	for i := range n.SecurityGroups {
+		a.sgs[deref(n.SecurityGroups[i].GroupId)] = &n.SecurityGroups[i]
+	}
+	a.rtAssoc = map[string]*ec2types.RouteTable{}
+	a.rtMain = map[string]*ec2types.RouteTable{}
+	a.rtByID = make(map[string]*ec2types.RouteTable, len(n.RouteTables))
+	for i := range n.RouteTables {
+		t := &n.RouteTables[i]
+		a.rtByID[deref(t.RouteTableId)] = t
+		for _, as := range t.Associations {
+			if id := deref(as.SubnetId); id != "" {
+				a.rtAssoc[id] = t
+			}
+			if as.Main != nil && *as.Main {
+				if _, ok := a.rtMain[deref(t.VpcId)]; !ok {
+					a.rtMain[deref(t.VpcId)] = t
+				}
+			}
+		}
+	}
+	a.nats = make(map[string]*ec2types.NatGateway, len(n.NatGateways))
+	for i := range n.NatGateways {
+		a.nats[deref(n.NatGateways[i].NatGatewayId)] = &n.NatGateways[i]
+	}
+	a.igws = make(map[string]*ec2types.InternetGateway, len(n.InternetGateways))
+	for i := range n.InternetGateways {
+		a.igws[deref(n.InternetGateways[i].InternetGatewayId)] = &n.InternetGateways[i]
+	}
+	a.pls = make(map[string]*snapshot.PrefixList, len(n.PrefixLists))
+	for i := range n.PrefixLists {
+		a.pls[n.PrefixLists[i].PrefixListID] = &n.PrefixLists[i]
+	}
+	a.aclAssoc = map[string]*ec2types.NetworkAcl{}
+	a.aclDef = map[string]*ec2types.NetworkAcl{}
+	for i := range n.NetworkAcls {
+		acl := &n.NetworkAcls[i]
+		for _, as := range acl.Associations {
+			if id := deref(as.SubnetId); id != "" {
+				a.aclAssoc[id] = acl
+			}
+		}
+		if acl.IsDefault != nil && *acl.IsDefault {
+			a.aclDef[deref(acl.VpcId)] = acl
+		}
+	}
+	a.enis = make(map[string]*ec2types.NetworkInterface, len(n.NetworkInterfaces))
+	for i := range n.NetworkInterfaces {
+		a.enis[deref(n.NetworkInterfaces[i].NetworkInterfaceId)] = &n.NetworkInterfaces[i]
+	}
+	a.setupContext()
+	if a.vpcID != "" {
+		for i := range n.VpcEndpoints {
+			if deref(n.VpcEndpoints[i].VpcId) == a.vpcID {
+				a.endpoints = append(a.endpoints, &n.VpcEndpoints[i])
+			}
+		}
+	}
+	return a
+}
+
+// setupContext finds the subnet, VPC, AZ and private IP that the pull uses.
+func (a *Analyzer) setupContext() {
+	s := a.s
+	if !s.IsFargate() && s.LaunchType() == "EC2" && s.Instance == nil {
+		st := a.missing(LayerRoute, "ec2:DescribeInstances", "", "the container instance's EC2 instance (whose subnet, security groups and public IP do the pull)", "イメージを pull するコンテナインスタンスの EC2 インスタンス")
+		if s.ContainerInstance == nil {
+			st.Needs = append(st.Needs, "ecs:DescribeContainerInstances")
+		}
+		a.setup = &st
+		return
+	}
+	eni, ok := s.ENI()
+	a.eni = eni
+	if !ok {
+		st := a.missing(LayerRoute, "ecs:DescribeTasks", "", "the subnet the task ran in", "タスクが実行されたサブネット")
+		a.setup = &st
+		return
+	}
+	sid := eni.SubnetIDs[0]
+	a.subnet = a.subnets[sid]
+	if a.subnet == nil {
+		st := a.missing(LayerRoute, "ec2:DescribeSubnets", sid, "subnet "+sid, "サブネット "+sid)
+		a.setup = &st
+		return
+	}
+	a.vpcID = deref(a.subnet.VpcId)
+	a.vpc = s.VPC(a.vpcID)
+	a.az = firstNonEmpty(eni.AvailabilityZone, deref(a.subnet.AvailabilityZone))
+	if ip, err := netip.ParseAddr(eni.PrivateIP); err == nil {
+		a.taskIP = ip
+	}
+}
+
+// Setup is the step that stopped the analysis before any path (the subnet or the container
+// instance is unknown), or nil.
+func (a *Analyzer) Setup() *Step { return a.setup }
+
+// SubnetID is the subnet whose routes decide the path ("" when unknown).
+func (a *Analyzer) SubnetID() string {
+	if a.subnet == nil {
+		return ""
+	}
+	return deref(a.subnet.SubnetId)
+}
+
+// VPCID is the VPC of that subnet.
+func (a *Analyzer) VPCID() string { return a.vpcID }
+
+// ENI is the context the analyzer works from.
+func (a *Analyzer) ENI() snapshot.ENIContext { return a.eni }
+
+// Endpoints are the VPC endpoints in the task's VPC.
+func (a *Analyzer) Endpoints() []*ec2types.VpcEndpoint { return a.endpoints }
+
+// Reach evaluates every layer of the path to one destination.
+func (a *Analyzer) Reach(d Destination) Result {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	key := d.Service
+	if d.Service == Internet {
+		key = Service("internet:" + d.Host)
+	}
+	if r, ok := a.cache[key]; ok {
+		r.Dest = d
+		return r
+	}
+	r := Result{Dest: d, Via: ViaNone}
+	if a.setup != nil {
+		r.add(*a.setup)
+		r.finish()
+		return r
+	}
+	r.Hops = append(r.Hops, Hop{ID: a.SubnetID(), Note: a.az})
+	switch {
+	case d.Service == S3:
+		a.reachS3(&r)
+	case d.Service.Interface():
+		a.reachInterface(&r)
+	default:
+		a.reachInternet(&r, internetDest(), false)
+	}
+	a.attribute(&r)
+	r.finish()
+	a.cache[key] = r
+	return r
+}
+
+// Needed is Needed(snapshot), computed once per analyzer.
+func (a *Analyzer) Needed() []Destination {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.needed == nil {
+		a.needed = Needed(a.s)
+		if a.needed == nil {
+			a.needed = []Destination{}
+		}
+	}
+	return a.needed
+}
+
+// ReachAll evaluates each destination.
+func (a *Analyzer) ReachAll(ds []Destination) []Result {
+	out := make([]Result, len(ds))
+	for i, d := range ds {
+		out[i] = a.Reach(d)
+	}
+	return out
+}
+
+// attribute: when the VPC was set up for a private path (ECR or S3 endpoints exist) and an
+// endpoint-layer step blocks, the fallback internet path's missing route is a consequence,
+// not a second cause: the route-layer steps take the endpoint step's cause.
+func (a *Analyzer) attribute(r *Result) {
+	if !a.privatePathIntended() {
+		return
+	}
+	var c cause.ID
+	for _, st := range r.Steps {
+		if st.Status != Blocked {
+			continue
+		}
+		switch st.Layer {
+		case LayerEndpoint, LayerPrivateDNS, LayerS3Gateway, LayerDNS:
+			if st.Cause == cause.VPCEndpointConfig || st.Cause == cause.S3LayerAccess {
+				c = st.Cause
+			}
+		}
+	}
+	if c == "" {
+		return
+	}
+	for i := range r.Steps {
+		switch r.Steps[i].Layer {
+		case LayerRoute, LayerPublicIP, LayerNAT:
+			if r.Steps[i].Status == Blocked {
+				r.Steps[i].Cause = c
+			}
+		}
+	}
+}
+
+// missing is the Unknown step for an input that is absent: a recorded gap names its error.
+func (a *Analyzer) missing(l Layer, call, ref, what, whatJA string) Step {
+	st := Step{Layer: l, Status: Unknown, Needs: []string{call}}
+	if g := a.s.Gap(call, ref); g != nil {
+		st.Message = "cannot decide: " + what + " could not be read (" + g.Call + ": " + g.Error + ")"
+		st.MessageJA = "判定できません: " + whatJA + "を読み取れませんでした（" + g.Call + ": " + g.Error + "）"
+		st.Evidence = []finding.Evidence{{Source: g.Call, Ref: g.Ref, Key: "error", Value: g.Error}}
+		return st
+	}
+	st.Message = "cannot decide: " + what + " is not in the snapshot"
+	st.MessageJA = "判定できません: " + whatJA + "がスナップショットにありません"
+	if ref != "" {
+		st.Evidence = []finding.Evidence{{Source: call, Ref: ref, Key: "present", Value: "false"}}
+	}
+	return st
+}
+
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+func firstNonEmpty(v ...string) string {
+	for _, s := range v {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}

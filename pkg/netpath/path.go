@@ -1,0 +1,535 @@
+package netpath
+
+import (
+	"net/netip"
+	"strings"
+
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/pulldoctor/pulldoctor/pkg/cause"
+	"github.com/pulldoctor/pulldoctor/pkg/finding"
+)
+
+const (
+	srcRT  = "ec2:DescribeRouteTables"
+	srcNAT = "ec2:DescribeNatGateways"
+	srcEP  = "ec2:DescribeVpcEndpoints"
+	srcSG  = "ec2:DescribeSecurityGroups"
+	srcACL = "ec2:DescribeNetworkAcls"
+	srcVPC = "ec2:DescribeVpcAttribute"
+)
+
+// Linux picks client ports from 32768–60999; a NACL must let replies back in on them. AWS
+// recommends allowing 1024–65535 (NAT gateways and other clients use the wider range).
+const ephLo, ephHi = 32768, 60999
+
+// routeTable is the table a subnet uses: its explicit association, else its VPC's main table.
+func (a *Analyzer) routeTable(subnetID, vpcID string) (*ec2types.RouteTable, bool) {
+	if t := a.rtAssoc[subnetID]; t != nil {
+		return t, true
+	}
+	return a.rtMain[vpcID], false
+}
+
+// lookup is longest-prefix match over a table's IPv4 routes for a destination set. Prefix-list
+// routes (gateway endpoints) that name the destination's prefix list rank above any CIDR.
+func lookup(rt *ec2types.RouteTable, d destSet) (*ec2types.Route, string) {
+	var best *ec2types.Route
+	bestBits := -1
+	bestDest := ""
+	for i := range rt.Routes {
+		r := &rt.Routes[i]
+		if pl := deref(r.DestinationPrefixListId); pl != "" {
+			if d.plID != "" && pl == d.plID && bestBits < 33 {
+				best, bestBits, bestDest = r, 33, pl
+			}
+			continue
+		}
+		c, ok := parsePrefix(deref(r.DestinationCidrBlock))
+		if !ok {
+			continue
+		}
+		if d.matchCIDR(c) == yes && c.Bits() > bestBits {
+			best, bestBits, bestDest = r, c.Bits(), c.String()
+		}
+	}
+	return best, bestDest
+}
+
+// target names a route's target and its kind.
+func target(r *ec2types.Route) (id, kind string) {
+	switch {
+	case deref(r.NatGatewayId) != "":
+		return deref(r.NatGatewayId), "nat"
+	case deref(r.TransitGatewayId) != "":
+		return deref(r.TransitGatewayId), "outside"
+	case deref(r.VpcPeeringConnectionId) != "":
+		return deref(r.VpcPeeringConnectionId), "outside"
+	case deref(r.NetworkInterfaceId) != "":
+		return deref(r.NetworkInterfaceId), "outside"
+	case deref(r.InstanceId) != "":
+		return deref(r.InstanceId), "outside"
+	case deref(r.LocalGatewayId) != "":
+		return deref(r.LocalGatewayId), "outside"
+	case deref(r.CarrierGatewayId) != "":
+		return deref(r.CarrierGatewayId), "outside"
+	case deref(r.CoreNetworkArn) != "":
+		return deref(r.CoreNetworkArn), "outside"
+	case deref(r.EgressOnlyInternetGatewayId) != "":
+		return deref(r.EgressOnlyInternetGatewayId), "eigw"
+	}
+	g := deref(r.GatewayId)
+	switch {
+	case g == "local":
+		return g, "local"
+	case strings.HasPrefix(g, "igw-"):
+		return g, "igw"
+	case strings.HasPrefix(g, "vpce-"):
+		return g, "vpce"
+	case g != "":
+		return g, "outside" // vgw- and anything newer
+	}
+	return "", "none"
+}
+
+func routeText(dest string, r *ec2types.Route) string {
+	id, _ := target(r)
+	s := dest + " → " + id
+	if r.State == ec2types.RouteStateBlackhole {
+		s += ", blackhole"
+	}
+	return s
+}
+
+func summarizeRoutes(rt *ec2types.RouteTable) string {
+	var parts []string
+	for i := range rt.Routes {
+		r := &rt.Routes[i]
+		dest := firstNonEmpty(deref(r.DestinationCidrBlock), deref(r.DestinationIpv6CidrBlock), deref(r.DestinationPrefixListId))
+		parts = append(parts, routeText(dest, r))
+		if len(parts) == 12 {
+			parts = append(parts, "…")
+			break
+		}
+	}
+	if len(parts) == 0 {
+		return "(no routes)"
+	}
+	return strings.Join(parts, "; ")
+}
+
+// rtNote is the hop note for a route table: which route decided, and whether the table is
+// the main one (no explicit association).
+func rtNote(explicit bool, text string) string {
+	if explicit {
+		return text
+	}
+	return "main, " + text
+}
+
+// reachInternet follows the route table to an IGW or a NAT gateway and then checks the task's
+// security groups and NACL towards d.
+func (a *Analyzer) reachInternet(r *Result, d destSet, dns bool) {
+	if !dns {
+		a.addDNS(r)
+	}
+	rt, explicit := a.routeTable(a.SubnetID(), a.vpcID)
+	if rt == nil {
+		r.add(a.missing(LayerRoute, srcRT, "", "the route table of "+a.SubnetID(), a.SubnetID()+" のルートテーブル"))
+		return
+	}
+	rtID := deref(rt.RouteTableId)
+	assoc := "main route table of " + a.vpcID
+	if explicit {
+		assoc = "explicitly associated with " + a.SubnetID()
+	}
+	ev := []finding.Evidence{
+		{Source: srcRT, Ref: rtID, Key: "association", Value: assoc},
+		{Source: srcRT, Ref: rtID, Key: "routes", Value: summarizeRoutes(rt)},
+	}
+	route, dest := lookup(rt, d)
+	if route == nil {
+		msg := rtID + " (" + assoc + ") has no route to " + d.name
+		msgJA := rtID + "（" + assocJA(explicit, a.SubnetID(), a.vpcID) + "）に " + d.nameJA() + " へのルートがありません"
+		for i := range rt.Routes {
+			if deref(rt.Routes[i].DestinationIpv6CidrBlock) == "::/0" {
+				id, _ := target(&rt.Routes[i])
+				msg += " (only an IPv6 default route ::/0 → " + id + "; image pulls from an IPv4-only task use IPv4)"
+				msgJA += "（IPv6 の ::/0 → " + id + " のみ。IPv4 のみのタスクは IPv4 で pull します）"
+			}
+		}
+		r.Hops = append(r.Hops, Hop{ID: rtID, Note: rtNote(explicit, "no route to 0.0.0.0/0")})
+		r.add(Step{Layer: LayerRoute, Status: Blocked, Message: msg, MessageJA: msgJA, Evidence: ev, Cause: cause.NetworkNoRoute, Fix: a.fixRoute(rtID)})
+		return
+	}
+	tid, kind := target(route)
+	ev = append(ev, finding.Evidence{Source: srcRT, Ref: rtID, Key: "route", Value: routeText(dest, route)})
+	if route.State == ec2types.RouteStateBlackhole {
+		r.Hops = append(r.Hops, Hop{ID: rtID, Note: rtNote(explicit, routeText(dest, route))})
+		r.add(Step{Layer: LayerRoute, Status: Blocked, Cause: cause.NetworkNoRoute, Evidence: ev, Fix: a.fixRoute(rtID),
+			Message:   rtID + " routes " + dest + " to " + tid + ", which is a blackhole (its target was deleted or is not working)",
+			MessageJA: rtID + " は " + dest + " を " + tid + " へルーティングしていますが、ブラックホールです（ターゲットが削除されたか動作していません）"})
+		if n := a.nats[tid]; n != nil && kind == "nat" {
+			// Say why: a failed or deleted NAT gateway turns its routes into blackholes.
+			r.add(a.natStep(r, tid))
+		}
+		return
+	}
+	switch kind {
+	case "igw":
+		r.Via = ViaInternetGateway
+		r.Hops = append(r.Hops, Hop{ID: rtID, Note: rtNote(explicit, routeText(dest, route))})
+		if igw := a.igws[tid]; igw != nil && !attachedTo(igw, a.vpcID) {
+			r.add(Step{Layer: LayerRoute, Status: Blocked, Cause: cause.NetworkNoRoute, Evidence: append(ev, finding.Evidence{Source: "ec2:DescribeInternetGateways", Ref: tid, Key: "attachments", Value: "not attached to " + a.vpcID}), Fix: a.fixRoute(rtID),
+				Message: tid + " is not attached to " + a.vpcID, MessageJA: tid + " が " + a.vpcID + " にアタッチされていません"})
+			return
+		}
+		r.add(Step{Layer: LayerRoute, Status: OK, Evidence: ev, Message: rtID + " routes " + dest + " to the internet gateway " + tid, MessageJA: rtID + " は " + dest + " をインターネットゲートウェイ " + tid + " へルーティングしています"})
+		r.add(a.publicIPStep(r, tid))
+	case "nat":
+		r.Via = ViaNATGateway
+		note := routeText(dest, route)
+		if n := a.nats[tid]; n != nil {
+			note += ", " + string(n.State)
+		}
+		r.Hops = append(r.Hops, Hop{ID: rtID, Note: rtNote(explicit, note)})
+		r.add(Step{Layer: LayerRoute, Status: OK, Evidence: ev, Message: rtID + " routes " + dest + " to the NAT gateway " + tid, MessageJA: rtID + " は " + dest + " を NAT ゲートウェイ " + tid + " へルーティングしています"})
+		r.add(a.natStep(r, tid))
+	default:
+		r.Via = ViaOutsideModel
+		r.Hops = append(r.Hops, Hop{ID: rtID, Note: rtNote(explicit, routeText(dest, route))}, Hop{ID: "?", Note: "path leaves the model"})
+		r.add(Step{Layer: LayerRoute, Status: Unknown, Evidence: ev, Needs: farSide(tid),
+			Message:   "cannot decide: " + rtID + " routes " + dest + " to " + tid + "; the path leaves the model (transit gateway, peering, appliance ENI or VPN): check the far side, e.g. with VPC Reachability Analyzer",
+			MessageJA: "判定できません: " + rtID + " は " + dest + " を " + tid + " へルーティングしており、経路がモデルの外に出ます（Transit Gateway・ピアリング・アプライアンス ENI・VPN）。先の経路を Reachability Analyzer などで確認してください"})
+	}
+	a.addSGAndNACL(r, d, nil)
+}
+
+func assocJA(explicit bool, subnet, vpc string) string {
+	if explicit {
+		return subnet + " に明示的に関連付け"
+	}
+	return vpc + " のメインルートテーブル"
+}
+
+func attachedTo(igw *ec2types.InternetGateway, vpc string) bool {
+	for _, at := range igw.Attachments {
+		if deref(at.VpcId) == vpc && (at.State == "available" || at.State == ec2types.AttachmentStatusAttached) {
+			return true
+		}
+	}
+	return false
+}
+
+// publicIPStep: an IGW only carries traffic of an ENI that has a public IP.
+func (a *Analyzer) publicIPStep(r *Result, igw string) Step {
+	ctx := a.eni
+	ev := []finding.Evidence{}
+	if ctx.Source == "instance" {
+		ev = append(ev, finding.Evidence{Source: "ec2:DescribeInstances", Ref: deref(a.s.Instance.InstanceId), Key: "PublicIpAddress", Value: firstNonEmpty(ctx.PublicIP, "(none)")})
+		if ctx.PublicIP == "" {
+			r.Hops = append(r.Hops, Hop{ID: igw, Note: "no public IP"})
+			return Step{Layer: LayerPublicIP, Status: Blocked, Cause: cause.NetworkNoRoute, Evidence: ev, Fix: a.fixPublicIP(),
+				Message:   "the container instance " + deref(a.s.Instance.InstanceId) + " has no public IP, so " + igw + " cannot carry its traffic",
+				MessageJA: "コンテナインスタンス " + deref(a.s.Instance.InstanceId) + " にパブリック IP がないため、" + igw + " を通信に使えません"}
+		}
+		r.Hops = append(r.Hops, Hop{ID: igw, Note: "public IP " + ctx.PublicIP})
+		return Step{Layer: LayerPublicIP, Status: OK, Evidence: ev, Message: "the container instance has the public IP " + ctx.PublicIP, MessageJA: "コンテナインスタンスにパブリック IP " + ctx.PublicIP + " があります"}
+	}
+	if ctx.PublicIP != "" {
+		ev = append(ev, finding.Evidence{Source: "ec2:DescribeNetworkInterfaces", Ref: ctx.ENIID, Key: "Association.PublicIp", Value: ctx.PublicIP})
+		r.Hops = append(r.Hops, Hop{ID: igw, Note: "public IP " + ctx.PublicIP})
+		return Step{Layer: LayerPublicIP, Status: OK, Evidence: ev, Message: "the task ENI has the public IP " + ctx.PublicIP, MessageJA: "タスクの ENI にパブリック IP " + ctx.PublicIP + " があります"}
+	}
+	if ctx.AssignPublicIP == nil {
+		st := a.missing(LayerPublicIP, "ecs:DescribeServices", "", "whether the task was given a public IP (assignPublicIp)", "タスクにパブリック IP が割り当てられたか（assignPublicIp）")
+		st.Needs = append(st.Needs, "ec2:DescribeNetworkInterfaces")
+		r.Hops = append(r.Hops, Hop{ID: igw, Note: "public IP unknown"})
+		return st
+	}
+	ev = append(ev, finding.Evidence{Source: "ecs:DescribeServices", Ref: a.s.Target.Service, Key: "networkConfiguration.awsvpcConfiguration.assignPublicIp", Value: boolWord(*ctx.AssignPublicIP, "ENABLED", "DISABLED")})
+	if !*ctx.AssignPublicIP {
+		r.Hops = append(r.Hops, Hop{ID: igw, Note: "no public IP"})
+		return Step{Layer: LayerPublicIP, Status: Blocked, Cause: cause.PublicIPMissing, Evidence: ev, Fix: a.fixPublicIP(),
+			Message:   a.SubnetID() + " routes to " + igw + " but the task has assignPublicIp=DISABLED: without a public IP the internet gateway drops its traffic",
+			MessageJA: a.SubnetID() + " は " + igw + " へルーティングされていますが、タスクは assignPublicIp=DISABLED です。パブリック IP がないとインターネットゲートウェイは通信を通しません"}
+	}
+	r.Hops = append(r.Hops, Hop{ID: igw, Note: "assignPublicIp=ENABLED"})
+	return Step{Layer: LayerPublicIP, Status: OK, Evidence: ev, Message: "the task is launched with assignPublicIp=ENABLED", MessageJA: "タスクは assignPublicIp=ENABLED で起動されています"}
+}
+
+func boolWord(b bool, t, f string) string {
+	if b {
+		return t
+	}
+	return f
+}
+
+// natStep: the NAT gateway must be available, public, and sit in a subnet that routes to an
+// internet gateway.
+func (a *Analyzer) natStep(r *Result, id string) Step {
+	n := a.nats[id]
+	if n == nil {
+		return a.missing(LayerNAT, srcNAT, id, "NAT gateway "+id, "NAT ゲートウェイ "+id)
+	}
+	nsub := deref(n.SubnetId)
+	r.Hops = append(r.Hops, Hop{ID: id + " in " + nsub})
+	ev := []finding.Evidence{{Source: srcNAT, Ref: id, Key: "State", Value: string(n.State)}, {Source: srcNAT, Ref: id, Key: "SubnetId", Value: nsub}}
+	if n.State != ec2types.NatGatewayStateAvailable {
+		if fm := deref(n.FailureMessage); fm != "" {
+			ev = append(ev, finding.Evidence{Source: srcNAT, Ref: id, Key: "FailureMessage", Value: fm})
+		}
+		return Step{Layer: LayerNAT, Status: Blocked, Cause: cause.NetworkNoRoute, Evidence: ev, Fix: a.fixNAT(id, ""),
+			Message:   "the NAT gateway " + id + " is " + string(n.State) + ", not available",
+			MessageJA: "NAT ゲートウェイ " + id + " の状態が " + string(n.State) + " で、available ではありません"}
+	}
+	if n.ConnectivityType == ec2types.ConnectivityTypePrivate {
+		ev = append(ev, finding.Evidence{Source: srcNAT, Ref: id, Key: "ConnectivityType", Value: "private"})
+		return Step{Layer: LayerNAT, Status: Blocked, Cause: cause.NetworkNoRoute, Evidence: ev, Fix: a.fixNAT(id, ""),
+			Message:   id + " is a private NAT gateway: it cannot reach the internet",
+			MessageJA: id + " はプライベート NAT ゲートウェイで、インターネットに出られません"}
+	}
+	nvpc := firstNonEmpty(deref(n.VpcId), a.vpcID)
+	if s := a.subnets[nsub]; s != nil {
+		nvpc = firstNonEmpty(deref(s.VpcId), nvpc)
+	}
+	rt, explicit := a.routeTable(nsub, nvpc)
+	if rt == nil {
+		return a.missing(LayerNAT, srcRT, "", "the route table of the NAT gateway's subnet "+nsub, "NAT ゲートウェイのサブネット "+nsub+" のルートテーブル")
+	}
+	rtID := deref(rt.RouteTableId)
+	ev = append(ev, finding.Evidence{Source: srcRT, Ref: rtID, Key: "routes", Value: summarizeRoutes(rt)})
+	route, dest := lookup(rt, internetDest())
+	if route == nil || route.State == ec2types.RouteStateBlackhole {
+		note := "no route to 0.0.0.0/0"
+		if route != nil {
+			note = routeText(dest, route)
+		}
+		r.Hops = append(r.Hops, Hop{ID: rtID, Note: rtNote(explicit, note)})
+		return Step{Layer: LayerNAT, Status: Blocked, Cause: cause.NetworkNoRoute, Evidence: ev, Fix: a.fixNAT(id, rtID),
+			Message:   "the NAT gateway " + id + " sits in " + nsub + ", whose route table " + rtID + " has no working route to an internet gateway: a NAT gateway must be in a public subnet",
+			MessageJA: "NAT ゲートウェイ " + id + " は " + nsub + " にありますが、そのルートテーブル " + rtID + " にインターネットゲートウェイへの有効なルートがありません。NAT ゲートウェイはパブリックサブネットに置く必要があります"}
+	}
+	tid, kind := target(route)
+	r.Hops = append(r.Hops, Hop{ID: rtID, Note: rtNote(explicit, routeText(dest, route))})
+	switch kind {
+	case "igw":
+		return Step{Layer: LayerNAT, Status: OK, Evidence: ev,
+			Message:   "the NAT gateway " + id + " is available and its subnet " + nsub + " routes to " + tid,
+			MessageJA: "NAT ゲートウェイ " + id + " は available で、そのサブネット " + nsub + " は " + tid + " へルーティングされています"}
+	case "nat":
+		return Step{Layer: LayerNAT, Status: Blocked, Cause: cause.NetworkNoRoute, Evidence: ev, Fix: a.fixNAT(id, rtID),
+			Message:   "the NAT gateway " + id + " sits in " + nsub + ", whose route table " + rtID + " sends 0.0.0.0/0 to " + tid + " instead of an internet gateway: a NAT gateway must be in a public subnet",
+			MessageJA: "NAT ゲートウェイ " + id + " は " + nsub + " にありますが、そのルートテーブル " + rtID + " は 0.0.0.0/0 をインターネットゲートウェイではなく " + tid + " へ送っています。NAT ゲートウェイはパブリックサブネットに置く必要があります"}
+	case "outside", "eigw", "vpce", "local":
+		return Step{Layer: LayerNAT, Status: Unknown, Evidence: ev, Needs: farSide(tid),
+			Message:   "cannot decide: the NAT gateway's subnet " + nsub + " routes 0.0.0.0/0 to " + tid + "; the path leaves the model",
+			MessageJA: "判定できません: NAT ゲートウェイのサブネット " + nsub + " は 0.0.0.0/0 を " + tid + " へルーティングしており、経路がモデルの外に出ます"}
+	}
+	return Step{Layer: LayerNAT, Status: Blocked, Cause: cause.NetworkNoRoute, Evidence: ev, Fix: a.fixNAT(id, rtID),
+		Message: "the NAT gateway's subnet has no route to an internet gateway", MessageJA: "NAT ゲートウェイのサブネットにインターネットゲートウェイへのルートがありません"}
+}
+
+// addSGAndNACL checks the task's security groups towards d and its subnet NACL both ways; for
+// an endpoint in another subnet, that subnet's NACL too (epSubnet).
+func (a *Analyzer) addSGAndNACL(r *Result, d destSet, ep *endpointTarget) {
+	r.add(a.sgStep(r, d))
+	r.add(a.naclStep(d, ep))
+}
+
+func (a *Analyzer) sgStep(r *Result, d destSet) Step {
+	groups := a.eni.SecurityGroupIDs
+	if len(groups) == 0 {
+		return a.missing(LayerSGEgress, "ec2:DescribeNetworkInterfaces", a.eni.ENIID, "the task's security groups", "タスクのセキュリティグループ")
+	}
+	dec, ev, missing := a.sgEgress(groups, d)
+	c := cause.NetworkNoRoute
+	if r.Dest.Service == S3 {
+		c = cause.S3LayerAccess
+	}
+	switch {
+	case dec.v == yes:
+		return Step{Layer: LayerSGEgress, Status: OK, Evidence: ev,
+			Message:   dec.ref + " allows egress " + dec.rule + " (covers TCP 443 to " + d.name + ")",
+			MessageJA: dec.ref + " のアウトバウンドルール " + dec.rule + " が " + d.nameJA() + " への TCP 443 を許可しています"}
+	case len(missing) > 0:
+		return a.missing(LayerSGEgress, srcSG, missing[0], "security group "+missing[0], "セキュリティグループ "+missing[0])
+	case dec.v == maybe:
+		return Step{Layer: LayerSGEgress, Status: Unknown, Evidence: ev, Needs: []string{"ec2:GetManagedPrefixListEntries"},
+			Message:   "cannot decide: the egress rule " + dec.rule + " of " + dec.ref + " may or may not cover " + d.name + " on TCP 443",
+			MessageJA: "判定できません: " + dec.ref + " のアウトバウンドルール " + dec.rule + " が " + d.nameJA() + " への TCP 443 を含むか決められません"}
+	}
+	return Step{Layer: LayerSGEgress, Status: Blocked, Cause: c, Evidence: ev, Fix: a.fixSGEgress(groups[0], d),
+		Message:   "no egress rule of " + strings.Join(groups, ", ") + " allows TCP 443 to " + d.name,
+		MessageJA: strings.Join(groups, ", ") + " のアウトバウンドルールに " + d.nameJA() + " への TCP 443 を許可するものがありません"}
+}
+
+func (a *Analyzer) naclStep(d destSet, ep *endpointTarget) Step {
+	acl := a.naclFor(a.SubnetID(), a.vpcID)
+	if acl == nil {
+		return a.missing(LayerNACL, srcACL, "", "the network ACL of "+a.SubnetID(), a.SubnetID()+" のネットワーク ACL")
+	}
+	id := deref(acl.NetworkAclId)
+	out := naclEval(acl, true, d, 443, 443)
+	back := naclEval(acl, false, d, ephLo, ephHi)
+	ev := []finding.Evidence{
+		{Source: srcACL, Ref: id, Key: "egress tcp 443 → " + d.name, Value: out.rule},
+		{Source: srcACL, Ref: id, Key: "ingress tcp " + itoa(ephLo) + "-" + itoa(ephHi) + " ← " + d.name, Value: back.rule},
+	}
+	type dirRes struct {
+		dec        ruleDecision
+		acl, en, j string
+		egress     bool
+		from, to   int32
+		peer       destSet
+	}
+	dirs := []dirRes{
+		{out, id, "outbound TCP 443 to " + d.name + " from " + a.SubnetID(), a.SubnetID() + " から " + d.nameJA() + " へのアウトバウンド TCP 443", true, 443, 443, d},
+		{back, id, "inbound return traffic (TCP " + itoa(ephLo) + "-" + itoa(ephHi) + ") from " + d.name + " to " + a.SubnetID(), d.nameJA() + " から " + a.SubnetID() + " への戻り通信（TCP " + itoa(ephLo) + "-" + itoa(ephHi) + "）", false, 1024, 65535, d},
+	}
+	if ep != nil && ep.subnet != "" && ep.subnet != a.SubnetID() {
+		if eacl := a.naclFor(ep.subnet, a.vpcID); eacl != nil && deref(eacl.NetworkAclId) != id {
+			src := a.taskSource()
+			eid := deref(eacl.NetworkAclId)
+			in := naclEval(eacl, false, src, 443, 443)
+			ret := naclEval(eacl, true, src, ephLo, ephHi)
+			ev = append(ev, finding.Evidence{Source: srcACL, Ref: eid, Key: "ingress tcp 443 ← " + src.name, Value: in.rule},
+				finding.Evidence{Source: srcACL, Ref: eid, Key: "egress tcp ephemeral → " + src.name, Value: ret.rule})
+			dirs = append(dirs,
+				dirRes{in, eid, "inbound TCP 443 from the task into the endpoint subnet " + ep.subnet, "タスクからエンドポイントのサブネット " + ep.subnet + " へのインバウンド TCP 443", false, 443, 443, src},
+				dirRes{ret, eid, "return traffic from the endpoint subnet " + ep.subnet + " to the task", "エンドポイントのサブネット " + ep.subnet + " からタスクへの戻り通信", true, 1024, 65535, src})
+		}
+	}
+	for _, dr := range dirs {
+		if dr.dec.v == no {
+			return Step{Layer: LayerNACL, Status: Blocked, Cause: cause.NetworkNoRoute, Evidence: ev, Fix: a.fixNACL(dr.acl, dr.egress, dr.from, dr.to, dr.peer),
+				Message:   "network ACL " + dr.acl + " denies " + dr.en + ": " + dr.dec.rule,
+				MessageJA: "ネットワーク ACL " + dr.acl + " が" + dr.j + "を拒否しています: " + dr.dec.rule}
+		}
+	}
+	for _, dr := range dirs {
+		if dr.dec.v == maybe {
+			return Step{Layer: LayerNACL, Status: Unknown, Evidence: ev, Needs: []string{"ec2:GetManagedPrefixListEntries"},
+				Message:   "cannot decide whether network ACL " + dr.acl + " allows " + dr.en + ": " + dr.dec.rule,
+				MessageJA: "ネットワーク ACL " + dr.acl + " が" + dr.j + "を許可するか決められません: " + dr.dec.rule}
+		}
+	}
+	return Step{Layer: LayerNACL, Status: OK, Evidence: ev,
+		Message:   "network ACL " + id + " allows TCP 443 out to " + d.name + " and the replies back in",
+		MessageJA: "ネットワーク ACL " + id + " は " + d.nameJA() + " への TCP 443 と戻り通信を許可しています"}
+}
+
+// taskSource is the task as a packet source: its private IP, else its subnet.
+func (a *Analyzer) taskSource() destSet {
+	if a.taskIP.IsValid() && a.taskIP.Is4() {
+		return destSet{name: a.taskIP.String(), prefixes: []netip.Prefix{netip.PrefixFrom(a.taskIP, 32)}}
+	}
+	if a.subnet != nil {
+		if p, ok := parsePrefix(deref(a.subnet.CidrBlock)); ok {
+			return destSet{name: p.String(), prefixes: []netip.Prefix{p}}
+		}
+	}
+	return destSet{name: "the task", public: false}
+}
+
+// addDNS records whether names resolve at all: enableDnsSupport off with the Amazon resolver
+// means nothing resolves; custom DNS servers are a warning (they must forward to the VPC
+// resolver for endpoint private DNS to apply).
+func (a *Analyzer) addDNS(r *Result) {
+	if r.Step(LayerDNS) != nil {
+		return
+	}
+	r.add(a.dnsStep())
+}
+
+func (a *Analyzer) dnsStep() Step {
+	if a.vpc == nil {
+		return a.missing(LayerDNS, "ec2:DescribeVpcs", a.vpcID, "VPC "+a.vpcID, "VPC "+a.vpcID)
+	}
+	ev := []finding.Evidence{}
+	custom := a.customDNS()
+	if custom != "" {
+		ev = append(ev, finding.Evidence{Source: "ec2:DescribeDhcpOptions", Ref: deref(a.vpc.DhcpOptionsId), Key: "domain-name-servers", Value: custom})
+	}
+	if a.vpc.EnableDnsSupport == nil {
+		st := a.missing(LayerDNS, srcVPC, a.vpcID, "the enableDnsSupport attribute of "+a.vpcID, a.vpcID+" の enableDnsSupport 属性")
+		st.Evidence = append(st.Evidence, ev...)
+		return st
+	}
+	ev = append(ev, finding.Evidence{Source: srcVPC, Ref: a.vpcID, Key: "enableDnsSupport", Value: boolWord(*a.vpc.EnableDnsSupport, "true", "false")})
+	if a.vpc.EnableDnsHostnames != nil {
+		ev = append(ev, finding.Evidence{Source: srcVPC, Ref: a.vpcID, Key: "enableDnsHostnames", Value: boolWord(*a.vpc.EnableDnsHostnames, "true", "false")})
+	}
+	if !*a.vpc.EnableDnsSupport && custom == "" {
+		return Step{Layer: LayerDNS, Status: Blocked, Cause: cause.DNSResolution, Evidence: ev, Fix: a.fixVPCDNS(true, false),
+			Message:   a.vpcID + " has enableDnsSupport=false and uses the Amazon-provided DNS: no name (ECR, S3, Docker Hub) resolves in this VPC",
+			MessageJA: a.vpcID + " は enableDnsSupport=false で Amazon 提供の DNS を使っているため、VPC 内で名前（ECR・S3・Docker Hub）が解決できません"}
+	}
+	if custom != "" {
+		return Step{Layer: LayerDNS, Status: Warn, Cause: cause.DNSResolution, Evidence: ev,
+			Message:   a.vpcID + " uses custom DNS servers (" + custom + "): they must resolve public names and forward AWS names to the VPC resolver (169.254.169.253) for endpoint private DNS to apply",
+			MessageJA: a.vpcID + " はカスタム DNS サーバー（" + custom + "）を使っています。パブリックな名前を解決でき、エンドポイントのプライベート DNS が効くよう AWS の名前を VPC リゾルバー（169.254.169.253）へ転送している必要があります"}
+	}
+	return Step{Layer: LayerDNS, Status: OK, Evidence: ev, Message: a.vpcID + " resolves names with the Amazon-provided DNS", MessageJA: a.vpcID + " は Amazon 提供の DNS で名前を解決します"}
+}
+
+// customDNS returns the custom domain-name-servers of the VPC's DHCP options ("" when it
+// uses AmazonProvidedDNS or the options are unknown).
+func (a *Analyzer) customDNS() string {
+	id := deref(a.vpc.DhcpOptionsId)
+	if id == "" || id == "default" {
+		return ""
+	}
+	for i := range a.s.Network.DhcpOptions {
+		o := &a.s.Network.DhcpOptions[i]
+		if deref(o.DhcpOptionsId) != id {
+			continue
+		}
+		for _, c := range o.DhcpConfigurations {
+			if deref(c.Key) != "domain-name-servers" {
+				continue
+			}
+			var vals []string
+			amazon := false
+			for _, v := range c.Values {
+				x := deref(v.Value)
+				if strings.EqualFold(x, "AmazonProvidedDNS") {
+					amazon = true
+				}
+				vals = append(vals, x)
+			}
+			if !amazon && len(vals) > 0 {
+				return strings.Join(vals, ", ")
+			}
+		}
+	}
+	return ""
+}
+
+func itoa(i int) string {
+	const digits = "0123456789"
+	if i == 0 {
+		return "0"
+	}
+	var b [12]byte
+	n := len(b)
+	for i > 0 {
+		n--
+		b[n] = digits[i%10]
+		i /= 10
+	}
+	return string(b[n:])
+}
+
+// farSide names the reads that would let a later version follow a path out of the VPC.
+func farSide(target string) []string {
+	switch {
+	case strings.HasPrefix(target, "tgw-"):
+		return []string{"ec2:DescribeTransitGatewayRouteTables", "ec2:SearchTransitGatewayRoutes"}
+	case strings.HasPrefix(target, "pcx-"):
+		return []string{"ec2:DescribeVpcPeeringConnections"}
+	case strings.HasPrefix(target, "eni-"), strings.HasPrefix(target, "i-"):
+		return []string{"ec2:DescribeNetworkInterfaces", "ec2:DescribeInstances"}
+	}
+	return []string{"ec2:DescribeRouteTables"}
+}

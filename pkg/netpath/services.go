@@ -1,0 +1,218 @@
+package netpath
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/pulldoctor/pulldoctor/pkg/imageref"
+	"github.com/pulldoctor/pulldoctor/pkg/snapshot"
+)
+
+// Service is a destination kind.
+type Service string
+
+// Destinations an image pull (and the task start around it) talks to.
+const (
+	ECRAPI         Service = "ecr.api" // GetAuthorizationToken
+	ECRDKR         Service = "ecr.dkr" // the Docker registry API: manifests, layer URLs
+	S3             Service = "s3"      // ECR layers: prod-REGION-starport-layer-bucket
+	SecretsManager Service = "secretsmanager"
+	SSM            Service = "ssm"
+	Logs           Service = "logs"
+	KMS            Service = "kms"
+	// Internet is anything only reachable over the internet: Docker Hub, public ECR
+	// (public.ecr.aws), another public registry, ECR in another region.
+	Internet Service = "internet"
+)
+
+// Interface reports whether the service can be reached through an interface endpoint.
+func (s Service) Interface() bool {
+	switch s {
+	case ECRAPI, ECRDKR, SecretsManager, SSM, Logs, KMS:
+		return true
+	}
+	return false
+}
+
+// Destination is one service the task needs, with the calls it makes there (for endpoint
+// policies) and why it is needed.
+type Destination struct {
+	Service Service
+	// Host is the name the task resolves (api.ecr.REGION.amazonaws.com, registry-1.docker.io).
+	Host string
+	// Why says which container setting needs it.
+	Why []string
+	// Actions and Resources are what an endpoint policy must allow.
+	Actions   []string
+	Resources []string
+}
+
+// Name is a short label: the service, or the host for internet destinations.
+func (d Destination) Name() string {
+	if d.Service == Internet {
+		return d.Host
+	}
+	return string(d.Service)
+}
+
+// ServiceName is the VPC endpoint service name in a region. China regions prefix some
+// services with "cn." (cn.com.amazonaws.cn-north-1.ecr.dkr) and not others
+// (com.amazonaws.cn-north-1.logs, com.amazonaws.cn-north-1.s3 for the gateway endpoint):
+// see `aws ec2 describe-vpc-endpoint-services` in cn-north-1 and aws-cdk#16139.
+func ServiceName(region string, svc Service) string {
+	if strings.HasPrefix(region, "cn-") && (svc == ECRAPI || svc == ECRDKR) {
+		return "cn.com.amazonaws." + region + "." + string(svc)
+	}
+	return "com.amazonaws." + region + "." + string(svc)
+}
+
+// serviceNames are the names an endpoint for svc may carry (both spellings in China).
+func serviceNames(region string, svc Service) []string {
+	return []string{"com.amazonaws." + region + "." + string(svc), "cn.com.amazonaws." + region + "." + string(svc)}
+}
+
+// LayerBucket is the S3 bucket ECR serves image layers from in a region.
+func LayerBucket(region string) string { return "prod-" + region + "-starport-layer-bucket" }
+
+func partition(region string) string {
+	switch {
+	case strings.HasPrefix(region, "cn-"):
+		return "aws-cn"
+	case strings.HasPrefix(region, "us-gov-"):
+		return "aws-us-gov"
+	}
+	return "aws"
+}
+
+func dnsSuffix(region string) string {
+	if strings.HasPrefix(region, "cn-") {
+		return "amazonaws.com.cn"
+	}
+	return "amazonaws.com"
+}
+
+// Needed lists what the task's start needs to reach, from its task definition: private ECR
+// images in the task's region need ecr.api, ecr.dkr and S3; other images need the internet;
+// secrets need Secrets Manager or SSM; awslogs needs CloudWatch Logs. The order is stable.
+func Needed(s *snapshot.Snapshot) []Destination {
+	region := s.Region
+	byKey := map[string]*Destination{}
+	var order []string
+	add := func(key string, d Destination, why string, actions, resources []string) {
+		cur, ok := byKey[key]
+		if !ok {
+			d.Why = nil
+			cur = &d
+			byKey[key] = cur
+			order = append(order, key)
+		}
+		if why != "" && !contains(cur.Why, why) {
+			cur.Why = append(cur.Why, why)
+		}
+		for _, x := range actions {
+			if !contains(cur.Actions, x) {
+				cur.Actions = append(cur.Actions, x)
+			}
+		}
+		for _, x := range resources {
+			if !contains(cur.Resources, x) {
+				cur.Resources = append(cur.Resources, x)
+			}
+		}
+	}
+	suffix := dnsSuffix(region)
+	for _, cd := range s.Containers() {
+		name := firstNonEmpty(deref(cd.Name), "container")
+		img := deref(cd.Image)
+		ref, err := imageref.Parse(img)
+		if err != nil {
+			continue // image-reference-valid reports it
+		}
+		switch {
+		case ref.Kind == imageref.KindECR && ref.Region == region:
+			why := name + ": " + ref.String()
+			repo := ref.RepositoryARN()
+			add("ecr.api", Destination{Service: ECRAPI, Host: "api.ecr." + region + "." + suffix}, why,
+				[]string{"ecr:GetAuthorizationToken"}, []string{"*"})
+			add("ecr.dkr", Destination{Service: ECRDKR, Host: ref.Registry}, why,
+				[]string{"ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"}, []string{repo})
+			add("s3", Destination{Service: S3, Host: LayerBucket(region) + ".s3." + region + "." + suffix}, why,
+				[]string{"s3:GetObject"}, []string{"arn:" + partition(region) + ":s3:::" + LayerBucket(region) + "/*"})
+		default:
+			host := ref.Registry
+			if host == imageref.DockerHubRegistry {
+				host = "registry-1.docker.io"
+			}
+			add("internet:"+host, Destination{Service: Internet, Host: host}, name+": "+ref.String(), nil, nil)
+		}
+		for _, sec := range cd.Secrets {
+			addSecret(add, region, name+": secret "+deref(sec.Name), deref(sec.ValueFrom))
+		}
+		if cd.RepositoryCredentials != nil && deref(cd.RepositoryCredentials.CredentialsParameter) != "" {
+			addSecret(add, region, name+": repositoryCredentials", deref(cd.RepositoryCredentials.CredentialsParameter))
+		}
+		if cd.LogConfiguration != nil && cd.LogConfiguration.LogDriver == "awslogs" {
+			res := "*"
+			if g := cd.LogConfiguration.Options["awslogs-group"]; g != "" {
+				res = "arn:" + partition(region) + ":logs:" + region + ":" + s.Account + ":log-group:" + g + ":*"
+			}
+			add("logs", Destination{Service: Logs, Host: "logs." + region + "." + suffix}, name+": awslogs",
+				[]string{"logs:CreateLogStream", "logs:PutLogEvents"}, []string{res})
+		}
+	}
+	out := make([]Destination, 0, len(order))
+	for _, k := range order {
+		d := *byKey[k]
+		sort.Strings(d.Resources)
+		out = append(out, d)
+	}
+	return out
+}
+
+func addSecret(add func(string, Destination, string, []string, []string), region, why, valueFrom string) {
+	suffix := dnsSuffix(region)
+	switch {
+	case strings.Contains(valueFrom, ":ssm:") || !strings.HasPrefix(valueFrom, "arn:"):
+		if r := arnRegion(valueFrom); r != "" && r != region {
+			add("internet:ssm."+r, Destination{Service: Internet, Host: "ssm." + r + "." + suffix}, why, nil, nil)
+			return
+		}
+		add("ssm", Destination{Service: SSM, Host: "ssm." + region + "." + suffix}, why, []string{"ssm:GetParameters"}, []string{arnOr(valueFrom)})
+	default:
+		// A secretsmanager ARN may carry ":json-key:version-stage:version-id" after the name.
+		arn := valueFrom
+		if parts := strings.Split(arn, ":"); len(parts) > 7 {
+			arn = strings.Join(parts[:7], ":")
+		}
+		if r := arnRegion(arn); r != "" && r != region {
+			add("internet:secretsmanager."+r, Destination{Service: Internet, Host: "secretsmanager." + r + "." + suffix}, why, nil, nil)
+			return
+		}
+		add("secretsmanager", Destination{Service: SecretsManager, Host: "secretsmanager." + region + "." + suffix}, why,
+			[]string{"secretsmanager:GetSecretValue"}, []string{arn})
+	}
+}
+
+func arnOr(v string) string {
+	if strings.HasPrefix(v, "arn:") {
+		return v
+	}
+	return "*"
+}
+
+func arnRegion(arn string) string {
+	p := strings.SplitN(arn, ":", 6)
+	if len(p) < 6 {
+		return ""
+	}
+	return p[3]
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
