@@ -246,7 +246,8 @@ func Seed(ctx context.Context, endpoint string, sc Scenario) (*Seeded, error) {
 		pub = ecstypes.AssignPublicIpEnabled
 	}
 	nc := &ecstypes.NetworkConfiguration{AwsvpcConfiguration: &ecstypes.AwsVpcConfiguration{Subnets: []string{out.Subnet}, SecurityGroups: []string{out.SecurityGroup}, AssignPublicIp: pub}}
-	run, err := es.RunTask(ctx, &ecs.RunTaskInput{Cluster: aws.String(out.Cluster), TaskDefinition: aws.String(out.TaskDefinitionARN), LaunchType: ecstypes.LaunchTypeFargate, NetworkConfiguration: nc})
+	// Group is what ECS sets on a service's tasks; the collector follows it to the service.
+	run, err := es.RunTask(ctx, &ecs.RunTaskInput{Cluster: aws.String(out.Cluster), TaskDefinition: aws.String(out.TaskDefinitionARN), LaunchType: ecstypes.LaunchTypeFargate, NetworkConfiguration: nc, Group: aws.String("service:my-service")})
 	if err != nil {
 		return fail("run task", err)
 	}

@@ -18,10 +18,11 @@ import (
 //
 //   - A repository the collector described by name and ECR said does not exist is recorded
 //     as Gap{Call: "ecr:DescribeRepositories", Error: "RepositoryNotFoundException",
-//     Ref: "<repository name>"}.
+//     Ref: "<repository ARN>"} (the repository name alone is accepted too).
 //   - A tag or digest the collector looked up (DescribeImages with imageIds) and ECR said
 //     does not exist is recorded as Gap{Call: "ecr:DescribeImages", Error:
-//     "ImageNotFoundException", Ref: "<repository>:<tag>"} or "<repository>@<digest>".
+//     "ImageNotFoundException", Ref: "<repository ARN>:<tag>"} or "<repository ARN>@<digest>"
+//     (the repository name in place of the ARN is accepted too).
 //   - A secret DescribeSecret said does not exist: Gap{Call: "secretsmanager:DescribeSecret",
 //     Error: "ResourceNotFoundException", Ref: "<the ARN or name as the task names it>"}.
 //

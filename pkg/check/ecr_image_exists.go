@@ -58,9 +58,11 @@ func (c ECRImageExists) one(s *snapshot.Snapshot, m Meta, t imageTarget) finding
 	tag := ref.TagOrDefault()
 	what, whatJA := "tag "+tag, "タグ "+tag
 	gapRef := ref.Repository + ":" + tag
+	arnRef := ref.RepositoryARN() + ":" + tag
 	if ref.Digest != "" {
 		what, whatJA = "digest "+ref.Digest, "ダイジェスト "+ref.Digest
 		gapRef = ref.Repository + "@" + ref.Digest
+		arnRef = ref.RepositoryARN() + "@" + ref.Digest
 	}
 
 	// Found?
@@ -88,7 +90,7 @@ func (c ECRImageExists) one(s *snapshot.Snapshot, m Meta, t imageTarget) finding
 	}
 	// Not among the images read: is that evidence of absence?
 	complete := repo != nil && repo.ImagesComplete
-	notFound := gapWithRef(s, "ecr:DescribeImages", gapRef, ref.RepositoryARN()+":"+tag)
+	notFound := gapWithRef(s, "ecr:DescribeImages", gapRef, arnRef)
 	if notFound != nil && notFound.Error != errImageNotFound {
 		f := unknownFromGap(m, notFound, "the images of "+ref.Repository, ref.Repository+" のイメージ")
 		f.Subject = t.Container

@@ -150,7 +150,7 @@ func imagePlatforms(s *snapshot.Snapshot, m Meta, t imageTarget) ([]string, find
 		if digest == "" {
 			repo := findRepository(s, t.Ref)
 			gone := repo != nil && repo.ImagesComplete ||
-				gapIs(s, "ecr:DescribeImages", errImageNotFound, t.Ref.Repository+":"+t.Ref.TagOrDefault()) ||
+				gapIs(s, "ecr:DescribeImages", errImageNotFound, t.Ref.Repository+":"+t.Ref.TagOrDefault(), t.Ref.RepositoryARN()+":"+t.Ref.TagOrDefault()) ||
 				gapIs(s, "ecr:DescribeRepositories", errRepositoryNotFound, t.Ref.Repository, t.Ref.RepositoryARN())
 			if gone {
 				f := newFinding(m, finding.NotApplicable,

@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
@@ -88,6 +89,12 @@ type KMSAPI interface {
 	GetKeyPolicy(context.Context, *kms.GetKeyPolicyInput, ...func(*kms.Options)) (*kms.GetKeyPolicyOutput, error)
 }
 
+// LogsAPI is the part of the CloudWatch Logs client the collector uses: whether the awslogs
+// log group exists.
+type LogsAPI interface {
+	DescribeLogGroups(context.Context, *cloudwatchlogs.DescribeLogGroupsInput, ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.DescribeLogGroupsOutput, error)
+}
+
 // STSAPI is the part of the STS client the collector uses.
 type STSAPI interface {
 	GetCallerIdentity(context.Context, *sts.GetCallerIdentityInput, ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error)
@@ -104,6 +111,7 @@ type Clients struct {
 	SecretsManager func(region string) SecretsManagerAPI
 	SSM            func(region string) SSMAPI
 	KMS            func(region string) KMSAPI
+	Logs           func(region string) LogsAPI
 }
 
 // NewClients builds SDK clients from cfg with the read-only guard installed on every one.
@@ -124,6 +132,7 @@ func NewClients(cfg aws.Config, o Options) *Clients {
 		secrets = map[string]SecretsManagerAPI{}
 		ssms    = map[string]SSMAPI{}
 		kmss    = map[string]KMSAPI{}
+		logs    = map[string]LogsAPI{}
 	)
 	return &Clients{
 		ECS: ecs.NewFromConfig(cfg),
@@ -141,6 +150,9 @@ func NewClients(cfg aws.Config, o Options) *Clients {
 		},
 		KMS: func(region string) KMSAPI {
 			return memoClient(&mu, kmss, orDefault(region, home), func(r string) KMSAPI { return kms.NewFromConfig(regional(r)) })
+		},
+		Logs: func(region string) LogsAPI {
+			return memoClient(&mu, logs, orDefault(region, home), func(r string) LogsAPI { return cloudwatchlogs.NewFromConfig(regional(r)) })
 		},
 	}
 }

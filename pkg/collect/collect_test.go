@@ -500,5 +500,3 @@ func TestNoCredentials(t *testing.T) {
 		t.Errorf("want one line saying how to provide credentials: %q", err)
 	}
 }
-
-

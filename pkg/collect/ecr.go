@@ -38,7 +38,9 @@ func (c *collector) image(ctx context.Context, depth int, img string) {
 	if err != nil || ref.Kind != imageref.KindECR || ref.Account == "" || ref.Region == "" {
 		return
 	}
-	key := ref.Account + "/" + ref.Region + "/" + ref.Repository
+	// Gaps about this repository name it by ARN, and an image by ARN + ":tag" or "@digest":
+	// the convention the image checks match on (pkg/check/ecr_image_common.go).
+	key := ref.RepositoryARN()
 	cl := c.cl.ECR(ref.Region)
 	registry, repoName := ref.Account, ref.Repository
 	c.spawn(func() { c.pullThroughCacheRules(ctx, depth, ref.Account, ref.Region) })
@@ -49,7 +51,7 @@ func (c *collector) image(ctx context.Context, depth int, img string) {
 	} else {
 		wanted.ImageTag = aws.String(ref.TagOrDefault())
 	}
-	if c.once("manifest:" + key + "@" + idString(wanted)) {
+	if c.once("manifest:" + key + imageSuffix(wanted)) {
 		c.spawn(func() { c.manifest(ctx, depth, cl, key, registry, repoName, wanted) })
 	}
 	if !c.once("repo:" + key) {
@@ -122,7 +124,7 @@ func (c *collector) image(ctx context.Context, depth int, img string) {
 		}
 		// Listing stopped at the cap without the wanted image: ask for it directly.
 		var out *ecr.DescribeImagesOutput
-		if err := c.call(ctx, d, "ecr:DescribeImages", key+":"+idString(wanted), func(ctx context.Context) (err error) {
+		if err := c.call(ctx, d, "ecr:DescribeImages", key+imageSuffix(wanted), func(ctx context.Context) (err error) {
 			out, err = cl.DescribeImages(ctx, &ecr.DescribeImagesInput{RegistryId: &registry, RepositoryName: &repoName, ImageIds: []ecrtypes.ImageIdentifier{wanted}})
 			return err
 		}); err == nil {
@@ -131,11 +133,12 @@ func (c *collector) image(ctx context.Context, depth int, img string) {
 	})
 }
 
-func idString(id ecrtypes.ImageIdentifier) string {
+// imageSuffix is ":tag" or "@digest", as an image reference writes it.
+func imageSuffix(id ecrtypes.ImageIdentifier) string {
 	if id.ImageDigest != nil {
-		return aws.ToString(id.ImageDigest)
+		return "@" + aws.ToString(id.ImageDigest)
 	}
-	return aws.ToString(id.ImageTag)
+	return ":" + aws.ToString(id.ImageTag)
 }
 
 func hasImage(images []ecrtypes.ImageDetail, id ecrtypes.ImageIdentifier) bool {
@@ -172,7 +175,7 @@ func (c *collector) addImages(images []ecrtypes.ImageDetail) {
 // manifest reads the wanted image's manifest for the platforms an index lists.
 func (c *collector) manifest(ctx context.Context, depth int, cl ECRAPI, key, registry, repo string, wanted ecrtypes.ImageIdentifier) {
 	var out *ecr.BatchGetImageOutput
-	if err := c.call(ctx, depth, "ecr:BatchGetImage", key+":"+idString(wanted), func(ctx context.Context) (err error) {
+	if err := c.call(ctx, depth, "ecr:BatchGetImage", key+imageSuffix(wanted), func(ctx context.Context) (err error) {
 		out, err = cl.BatchGetImage(ctx, &ecr.BatchGetImageInput{
 			RegistryId: &registry, RepositoryName: &repo, ImageIds: []ecrtypes.ImageIdentifier{wanted}, AcceptedMediaTypes: manifestMediaTypes,
 		})

@@ -93,16 +93,34 @@ func (c *collector) useTask(ctx context.Context, depth int, cluster string, t ec
 	if ci := aws.ToString(t.ContainerInstanceArn); ci != "" {
 		c.spawn(func() { c.containerInstance(ctx, depth, cluster, ci) })
 	}
+	// A task a service started carries group "service:NAME"; the service holds the network
+	// configuration (assignPublicIp) and the events that a stopped task no longer shows.
+	if name, ok := strings.CutPrefix(aws.ToString(t.Group), "service:"); ok && name != "" {
+		c.spawn(func() { c.describeService(ctx, depth, cluster, name, false) })
+	}
 }
 
 func (c *collector) service(ctx context.Context, cluster, name string) {
 	c.spawn(func() { c.stoppedTasks(ctx, cluster, name) })
+	c.describeService(ctx, 0, cluster, name, true)
+}
+
+// describeService reads a service: its events, task definition and network configuration
+// (assignPublicIp is known only there once a stopped task's ENI is gone). For --service a
+// missing service or cluster is fatal; for the service a task belongs to it is not.
+func (c *collector) describeService(ctx context.Context, depth int, cluster, name string, fatal bool) {
+	if !c.once("service:" + cluster + "/" + name) {
+		return
+	}
 	var out *ecs.DescribeServicesOutput
-	err := c.call(ctx, 0, "ecs:DescribeServices", name, func(ctx context.Context) (err error) {
+	err := c.call(ctx, depth, "ecs:DescribeServices", name, func(ctx context.Context) (err error) {
 		out, err = c.cl.ECS.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: &cluster, Services: []string{name}})
 		return err
 	}, isCode("ClusterNotFoundException", "ServiceNotFoundException"))
 	if err != nil {
+		if !fatal {
+			return
+		}
 		if isCode("ClusterNotFoundException")(err) {
 			c.setFatal(fmt.Errorf("cluster %q: %w in region %s (check --cluster and --region)", cluster, ErrNotFound, c.region))
 		} else if isCode("ServiceNotFoundException")(err) {
@@ -111,7 +129,9 @@ func (c *collector) service(ctx context.Context, cluster, name string) {
 		return
 	}
 	if len(out.Services) == 0 {
-		c.setFatal(fmt.Errorf("service %q in cluster %q: %w", name, cluster, ErrNotFound))
+		if fatal {
+			c.setFatal(fmt.Errorf("service %q in cluster %q: %w", name, cluster, ErrNotFound))
+		}
 		return
 	}
 	svc := out.Services[0]
@@ -127,13 +147,16 @@ func (c *collector) service(ctx context.Context, cluster, name string) {
 	// in parallel with the stopped tasks: usually they are the stopped task's too (the
 	// memo makes the second ask free), and when ECS has forgotten the stopped tasks they
 	// are all there is to diagnose from.
-	if td := aws.ToString(svc.TaskDefinition); td != "" {
-		c.spawn(func() { c.taskDefinition(ctx, 1, td) })
+	d := depth + 1
+	if td := aws.ToString(svc.TaskDefinition); td != "" && fatal {
+		// For a task's own service the task's revision is what ran; the service may have
+		// moved on since.
+		c.spawn(func() { c.taskDefinition(ctx, d, td) })
 	}
 	if nc := svc.NetworkConfiguration; nc != nil && nc.AwsvpcConfiguration != nil {
 		subnets, groups := nc.AwsvpcConfiguration.Subnets, nc.AwsvpcConfiguration.SecurityGroups
-		c.spawn(func() { c.subnets(ctx, 1, subnets) })
-		c.spawn(func() { c.securityGroups(ctx, 1, groups) })
+		c.spawn(func() { c.subnets(ctx, d, subnets) })
+		c.spawn(func() { c.securityGroups(ctx, d, groups) })
 	}
 }
 
@@ -239,6 +262,12 @@ func (c *collector) taskDefinition(ctx context.Context, depth int, ref string) {
 		}
 		for _, sec := range cd.Secrets {
 			c.secretRef(ctx, d, aws.ToString(sec.ValueFrom))
+		}
+		if lc := cd.LogConfiguration; lc != nil && lc.LogDriver == ecstypes.LogDriverAwslogs {
+			if group := lc.Options["awslogs-group"]; group != "" {
+				region := lc.Options["awslogs-region"]
+				c.spawn(func() { c.logGroup(ctx, d, region, group) })
+			}
 		}
 	}
 }

@@ -51,6 +51,7 @@ var readActions = []string{
 	"iam:ListAttachedRolePolicies",
 	"iam:ListRolePolicies",
 	"kms:DescribeKey",
+	"logs:DescribeLogGroups",
 	"kms:GetKeyPolicy",
 	"secretsmanager:DescribeSecret",
 	"secretsmanager:GetResourcePolicy",
@@ -88,6 +89,7 @@ var serviceIAMPrefix = map[string]string{
 	"Secrets Manager": "secretsmanager",
 	"SSM":             "ssm",
 	"KMS":             "kms",
+	"CloudWatch Logs": "logs",
 }
 
 // ReadOnlyError is what the guard returns for a refused operation; it never reaches the

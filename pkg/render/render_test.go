@@ -18,9 +18,9 @@ var update = flag.Bool("update", false, "rewrite golden files")
 // sampleReport is a fixed report, so the goldens change only when a renderer does.
 func sampleReport() *finding.Report {
 	return &finding.Report{
-		SchemaVersion: 1,
-		Target:        finding.Target{Cluster: "prod", Task: "arn:aws:ecs:ap-northeast-1:123456789012:task/prod/0123", Region: "ap-northeast-1", Account: "123456789012"},
-		StoppedReason: `ResourceInitializationError: unable to pull secrets or registry auth: ... dial tcp 10.0.0.1:443: i/o timeout`,
+		SchemaVersion:  1,
+		Target:         finding.Target{Cluster: "prod", Task: "arn:aws:ecs:ap-northeast-1:123456789012:task/prod/0123", Region: "ap-northeast-1", Account: "123456789012"},
+		StoppedReason:  `ResourceInitializationError: unable to pull secrets or registry auth: ... dial tcp 10.0.0.1:443: i/o timeout`,
 		Classification: []finding.Classified{{Cause: cause.NetworkNoRoute, Confidence: 0.8}, {Cause: cause.VPCEndpointConfig, Confidence: 0.5}},
 		Findings: []finding.Finding{
 			{Check: "subnet-egress-path", Cause: cause.NetworkNoRoute, Status: finding.Fail, Severity: finding.Error,

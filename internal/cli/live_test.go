@@ -1,0 +1,99 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/pulldoctor/pulldoctor/internal/awstest"
+	"github.com/pulldoctor/pulldoctor/pkg/collect"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	awstest.StopShared()
+	os.Exit(code)
+}
+
+// useEndpoint points the AWS SDK's default config chain at a test endpoint, the way a user
+// points the aws CLI at one: AWS_ENDPOINT_URL plus credentials in the environment.
+func useEndpoint(t *testing.T, url string) {
+	t.Helper()
+	t.Setenv("AWS_ENDPOINT_URL", url)
+	t.Setenv("AWS_ACCESS_KEY_ID", "testing")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "testing")
+	t.Setenv("AWS_SESSION_TOKEN", "")
+	t.Setenv("AWS_REGION", "us-east-1")
+	t.Setenv("AWS_PROFILE", "")
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+}
+
+// TestLiveDiagnoseMatchesSnapshot runs the real CLI against moto_server through a proxy that
+// fails the test on any mutating call: diagnose live, then collect to a file and diagnose
+// the file offline. Both reports must be identical, and name the seed cause.
+func TestLiveDiagnoseMatchesSnapshot(t *testing.T) {
+	m := awstest.MotoForTest(t)
+	sd, err := awstest.Seed(awstest.Ctx(t), m.URL, awstest.Scenario{
+		PublicSubnet: true, ExecPolicy: "managed", PushTag: true,
+		StoppedReason: `CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref 123456789012.dkr.ecr.us-east-1.amazonaws.com/my-app:v1.0.0: failed to do request: Head "https://123456789012.dkr.ecr.us-east-1.amazonaws.com/v2/my-app/manifests/v1.0.0": dial tcp 3.112.64.21:443: i/o timeout`,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := &awstest.Proxy{Upstream: m.URL}
+	proxy.Start()
+	t.Cleanup(proxy.Close)
+	t.Cleanup(func() {
+		for _, c := range proxy.Calls() {
+			if err := collect.CheckAction(c.Action, false); err != nil {
+				t.Errorf("pulldoctor called %s: %v", c.Action, err)
+			}
+		}
+	})
+	useEndpoint(t, proxy.URL())
+
+	code, live, errOut := run(t, "", "diagnose", "--cluster", sd.Cluster, "--task", sd.TaskARN, "--output", "json")
+	if code != ExitProblems {
+		t.Fatalf("live diagnose exit %d, stderr %s\n%s", code, errOut, live)
+	}
+	file := filepath.Join(t.TempDir(), "snap.json")
+	if code, _, errOut := run(t, "", "collect", "--cluster", sd.Cluster, "--task", sd.TaskARN, "-o", file); code != ExitOK {
+		t.Fatalf("collect exit %d: %s", code, errOut)
+	}
+	_, offline, _ := run(t, "", "diagnose", "--snapshot", file, "--output", "json")
+	if live != offline {
+		t.Errorf("live and snapshot reports differ\nlive:\n%s\nsnapshot:\n%s", live, offline)
+	}
+	var rep struct {
+		Verdict struct{ Causes []string } `json:"verdict"`
+	}
+	if err := json.Unmarshal([]byte(live), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Verdict.Causes) == 0 || rep.Verdict.Causes[0] != "public-ip-missing" {
+		t.Errorf("verdict %v, want public-ip-missing first\n%s", rep.Verdict.Causes, live)
+	}
+	raw, _ := os.ReadFile(file)
+	if strings.Contains(string(raw), "SECRET") {
+		t.Errorf("snapshot holds something that looks like a secret value")
+	}
+}
+
+func TestLiveNotFoundAndNoCredentials(t *testing.T) {
+	m := awstest.MotoForTest(t)
+	useEndpoint(t, m.URL)
+	code, _, errOut := run(t, "", "diagnose", "--cluster", "nope", "--task", "0123456789abcdef0123456789abcdef")
+	if code != ExitError || !strings.Contains(errOut, "not found") {
+		t.Errorf("unknown cluster/task: exit %d, stderr %q", code, errOut)
+	}
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	code, _, errOut = run(t, "", "diagnose", "--cluster", "c", "--task", "t")
+	if code != ExitError || strings.Count(strings.TrimSpace(errOut), "\n") != 0 || !strings.Contains(strings.ToLower(errOut), "credentials") {
+		t.Errorf("no credentials: exit %d, stderr %q", code, errOut)
+	}
+}
