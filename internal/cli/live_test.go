@@ -97,3 +97,42 @@ func TestLiveNotFoundAndNoCredentials(t *testing.T) {
 		t.Errorf("no credentials: exit %d, stderr %q", code, errOut)
 	}
 }
+
+// TestScanGroupsServicesByCause scans moto's clusters: the seeded service runs Fargate
+// tasks in a public subnet without a public IP.
+func TestScanGroupsServicesByCause(t *testing.T) {
+	m := awstest.MotoForTest(t)
+	if _, err := awstest.Seed(awstest.Ctx(t), m.URL, awstest.Scenario{PublicSubnet: true, ExecPolicy: "managed", PushTag: true}); err != nil {
+		t.Fatal(err)
+	}
+	useEndpoint(t, m.URL)
+	code, out, errOut := run(t, "", "scan", "--output", "json")
+	if code != ExitProblems {
+		t.Fatalf("exit %d, stderr %s\n%s", code, errOut, out)
+	}
+	var fr struct {
+		Regions  []string `json:"regions"`
+		Services []struct {
+			Cluster, Service string
+			Causes           []string
+		} `json:"services"`
+		ByCause []struct {
+			Cause    string   `json:"cause"`
+			Services []string `json:"services"`
+		} `json:"byCause"`
+	}
+	if err := json.Unmarshal([]byte(out), &fr); err != nil {
+		t.Fatal(err)
+	}
+	if len(fr.ByCause) == 0 || fr.ByCause[0].Cause != "public-ip-missing" || fr.ByCause[0].Services[0] != "us-east-1/my-cluster/my-service" {
+		t.Fatalf("want my-service grouped under public-ip-missing:\n%s", out)
+	}
+	code, text, _ := run(t, "", "scan", "--cluster", "my-cluster", "--lang", "ja")
+	if code != ExitProblems || !strings.Contains(text, "public-ip-missing") || !strings.Contains(text, "サービスを診断") {
+		t.Errorf("text scan: exit %d\n%s", code, text)
+	}
+	code, _, errOut = run(t, "", "scan", "--cluster", "no-such-cluster", "--output", "json")
+	if code == ExitOK {
+		t.Errorf("scanning a missing cluster should not report success (stderr %q)", errOut)
+	}
+}

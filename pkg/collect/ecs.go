@@ -413,7 +413,8 @@ func ListServices(ctx context.Context, cfg aws.Config, clusters []string, o Opti
 	if cl == nil {
 		cl = NewClients(cfg, o)
 	}
-	if len(clusters) == 0 {
+	named := len(clusters) > 0
+	if !named {
 		p := ecs.NewListClustersPaginator(cl.ECS, &ecs.ListClustersInput{})
 		for p.HasMorePages() {
 			out, err := p.NextPage(ctx)
@@ -425,8 +426,28 @@ func ListServices(ctx context.Context, cfg aws.Config, clusters []string, o Opti
 	}
 	res := make([]ClusterServices, len(clusters))
 	c := newCollector(cfg.Region, cl, o)
+	missing := map[string]bool{}
+	if named && len(clusters) > 0 {
+		// ListServices on a cluster that does not exist may answer an empty list; ask
+		// DescribeClusters so a misspelt --cluster is reported, not scanned as empty.
+		var out *ecs.DescribeClustersOutput
+		if err := c.call(ctx, 0, "ecs:DescribeClusters", strings.Join(clusters, ","), func(ctx context.Context) (err error) {
+			out, err = cl.ECS.DescribeClusters(ctx, &ecs.DescribeClustersInput{Clusters: clusters})
+			return err
+		}); err == nil {
+			for _, f := range out.Failures {
+				if aws.ToString(f.Reason) == "MISSING" {
+					missing[lastPathElement(aws.ToString(f.Arn))] = true
+				}
+			}
+		}
+	}
 	for i, name := range clusters {
 		res[i].Cluster = name
+		if missing[lastPathElement(name)] {
+			res[i].Err = fmt.Errorf("cluster %q: %w in region %s", name, ErrNotFound, cfg.Region)
+			continue
+		}
 		c.spawn(func() {
 			p := ecs.NewListServicesPaginator(cl.ECS, &ecs.ListServicesInput{Cluster: aws.String(name)})
 			for p.HasMorePages() {
@@ -451,4 +472,12 @@ func ListServices(ctx context.Context, cfg aws.Config, clusters []string, o Opti
 		return res, err
 	}
 	return res, nil
+}
+
+// lastPathElement is "prod" for "arn:aws:ecs:r:1:cluster/prod" and for "prod".
+func lastPathElement(s string) string {
+	if i := strings.LastIndexByte(s, '/'); i >= 0 {
+		return s[i+1:]
+	}
+	return s
 }
