@@ -68,7 +68,10 @@ func Markdown(w io.Writer, r *finding.Report, o Options) error {
 func mdFinding(w *bufio.Writer, f finding.Finding, lang string) {
 	fmt.Fprintf(w, "\n### `%s` — %s\n\n%s\n\n", f.Check, f.Cause, mdEscape(f.Message))
 	if f.Path != "" {
-		fmt.Fprintf(w, "- %s: `%s`\n", label(lang, "path"), f.Path)
+		fmt.Fprintf(w, "- %s:\n", label(lang, "path"))
+		for _, l := range strings.Split(f.Path, "\n") {
+			fmt.Fprintf(w, "  - `%s`\n", l)
+		}
 	}
 	for _, e := range f.Evidence {
 		fmt.Fprintf(w, "- %s: `%s` %s %s %s\n", label(lang, "evidence"), e.Source, mdEscape(e.Ref), mdEscape(e.Key), mdEscape(oneLine(e.Value, 200)))

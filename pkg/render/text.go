@@ -112,7 +112,13 @@ func writeFinding(w *bufio.Writer, f finding.Finding, lang string, full bool) {
 	fmt.Fprintf(w, "\n  %s  %s  [%s]\n", mark, f.Check, f.Cause)
 	fmt.Fprintf(w, "    %s\n", f.Message)
 	if f.Path != "" {
-		fmt.Fprintf(w, "    %s: %s\n", label(lang, "path"), f.Path)
+		// A path per destination, one per line, aligned under the first.
+		lines := strings.Split(f.Path, "\n")
+		fmt.Fprintf(w, "    %s: %s\n", label(lang, "path"), lines[0])
+		pad := strings.Repeat(" ", 6+len([]rune(label(lang, "path"))))
+		for _, l := range lines[1:] {
+			fmt.Fprintf(w, "%s%s\n", pad, l)
+		}
 	}
 	writeEvidence(w, f, lang)
 	if len(f.Needs) > 0 {
