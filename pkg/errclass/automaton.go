@@ -5,19 +5,72 @@ package errclass
 // linear in the text and independent of how many rules the table grows to.
 // (Calling strings.Contains per token was 15x slower: tokens that start with a
 // common byte make Index probe the text over and over.)
+//
+// Each step of a walk waits for the previous step's table load, so that
+// latency decides the speed of Classify. The design keeps the table small
+// (cache misses lengthen the chain), the chain short, and runs several chains
+// at once:
+//   - the DFA holds only the first plen bytes of each token; a longer token
+//     is confirmed by comparing the rest of it when its prefix is seen. This
+//     keeps the table small (about 100 KB rather than 500 KB for the full
+//     tokens) and, above all, lets a text be split into segments that
+//     overlap by only plen-1 bytes and are walked in step (see scan);
+//   - bytes are mapped to a small alphabet (the bytes token prefixes use,
+//     plus one class for all others), so a row is cols entries, not 256;
+//   - entries hold the next state's row offset rather than its number, so
+//     no multiplication sits on the chain, in 16 bits: buildAutomaton picks
+//     the longest plen (up to maxPrefixLen) whose table 16 bits can address;
+//   - states are numbered breadth-first, so the shallow states the scan
+//     spends most of its time in share a few cache lines; states that end a
+//     prefix come after all others, so "is this a hit?" is a comparison
+//     beside the chain rather than a bit to mask off on it.
 type automaton struct {
 	class [256]uint8 // byte -> column; 0 for bytes no token uses
 	cols  int
-	// delta[state*cols+class] is next<<1 | 1 when next ends a token, so the
-	// scan loop touches the output lists only on a hit.
-	delta  []uint16
-	output [][]uint16 // state -> tokens ending here (suffix closure included)
+	// delta[row+class] is the row offset of the next state; rows from
+	// hitRow on belong to states that end a token prefix, and for those
+	// delta[row+cols] is their index in output (so that a hit needs no
+	// division to find it). The array is larger than the table so that
+	// any uint16 row plus any class is in range: the scan loop needs no
+	// bounds checks.
+	delta  *[1<<16 + 256]uint16
+	hitRow uint16
+	output [][]hit // prefixes ending in each hit state
+	plen   int     // token bytes the DFA itself matches
 }
 
+// Bounds of automaton.plen. Longer prefixes mean fewer prefixes to confirm
+// but a larger table and more overlap between scan segments; 12 measured
+// best on the corpus.
+const (
+	maxPrefixLen = 12
+	minPrefixLen = 4
+)
+
+// hit is a token whose prefix ends in a state.
+type hit struct {
+	tok  uint16
+	plen uint16 // length of the prefix in the DFA
+	rest string // the rest of the token, checked against the text
+}
+
+// buildAutomaton returns the automaton for toks with the longest prefix
+// length whose table fits 16-bit row offsets: as the rule table grows, the
+// prefixes shorten rather than the scan slowing down on a larger table.
 func buildAutomaton(toks []string) *automaton {
-	a := &automaton{}
+	for plen := maxPrefixLen; plen >= minPrefixLen; plen-- {
+		if a := buildAutomatonPrefix(toks, plen); a != nil {
+			return a
+		}
+	}
+	panic("errclass: automaton too large")
+}
+
+// buildAutomatonPrefix returns nil when the table is too large for 16 bits.
+func buildAutomatonPrefix(toks []string, prefixLen int) *automaton {
+	a := &automaton{plen: prefixLen}
 	for _, t := range toks {
-		for i := 0; i < len(t); i++ {
+		for i := 0; i < min(len(t), prefixLen); i++ {
 			if a.class[t[i]] == 0 {
 				a.cols++
 				a.class[t[i]] = uint8(a.cols)
@@ -25,13 +78,14 @@ func buildAutomaton(toks []string) *automaton {
 		}
 	}
 	a.cols++ // column 0: any other byte
-	// Trie.
+	// Trie of the prefixes, in insertion order.
 	next := [][]int32{make([]int32, a.cols)}
-	out := [][]uint16{nil}
+	out := [][]hit{nil}
 	for id, t := range toks {
+		p := t[:min(len(t), prefixLen)]
 		s := 0
-		for i := 0; i < len(t); i++ {
-			c := a.class[t[i]]
+		for i := 0; i < len(p); i++ {
+			c := a.class[p[i]]
 			if next[s][c] == 0 {
 				next = append(next, make([]int32, a.cols))
 				out = append(out, nil)
@@ -39,60 +93,143 @@ func buildAutomaton(toks []string) *automaton {
 			}
 			s = int(next[s][c])
 		}
-		out[s] = append(out[s], uint16(id))
+		out[s] = append(out[s], hit{tok: uint16(id), plen: uint16(len(p)), rest: t[len(p):]})
 	}
-	if len(next) >= 1<<15 { // one bit of each entry is the hit flag
-		panic("errclass: automaton too large")
+	width := a.cols + 1 // a row of the final table: see automaton.delta
+	if len(next)*width > 1<<16 {
+		return nil
 	}
-	// Breadth-first: failure links, then the full transition table.
+	// Breadth-first: failure links and the full transition table, in trie
+	// numbering; order records the visit so states can be renumbered.
 	fail := make([]int, len(next))
-	a.delta = make([]uint16, len(next)*a.cols)
-	queue := []int{}
+	delta := make([]int32, len(next)*a.cols)
+	order := []int{0}
 	for c := 0; c < a.cols; c++ {
 		if n := int(next[0][c]); n != 0 {
 			fail[n] = 0
-			queue = append(queue, n)
-			a.delta[c] = uint16(n)
+			order = append(order, n)
+			delta[c] = int32(n)
 		}
 	}
-	for len(queue) > 0 {
-		s := queue[0]
-		queue = queue[1:]
+	for q := 1; q < len(order); q++ {
+		s := order[q]
 		out[s] = append(out[s], out[fail[s]]...)
 		for c := 0; c < a.cols; c++ {
 			n := int(next[s][c])
 			if n == 0 {
-				a.delta[s*a.cols+c] = a.delta[fail[s]*a.cols+c]
+				delta[s*a.cols+c] = delta[fail[s]*a.cols+c]
 				continue
 			}
-			fail[n] = int(a.delta[fail[s]*a.cols+c])
-			a.delta[s*a.cols+c] = uint16(n)
-			queue = append(queue, n)
+			fail[n] = int(delta[fail[s]*a.cols+c])
+			delta[s*a.cols+c] = int32(n)
+			order = append(order, n)
 		}
 	}
-	a.output = out
-	for i, v := range a.delta {
-		if len(out[v]) > 0 {
-			a.delta[i] = v<<1 | 1
-		} else {
-			a.delta[i] = v << 1
+	// Renumber: states without output breadth-first, then those with.
+	renum := make([]int, len(next))
+	k := 0
+	for _, hits := range []bool{false, true} {
+		for _, s := range order {
+			if (len(out[s]) > 0) == hits {
+				renum[s] = k
+				k++
+			}
+		}
+		if !hits {
+			a.hitRow = uint16(k * width)
+		}
+	}
+	a.delta = new([1<<16 + 256]uint16)
+	firstHit := int(a.hitRow) / width
+	a.output = make([][]hit, len(next)-firstHit)
+	for s := range next {
+		row := renum[s] * width
+		if len(out[s]) > 0 {
+			a.output[renum[s]-firstHit] = out[s]
+			a.delta[row+a.cols] = uint16(renum[s] - firstHit)
+		}
+		for c := 0; c < a.cols; c++ {
+			a.delta[row+c] = uint16(renum[delta[s*a.cols+c]] * width)
 		}
 	}
 	return a
 }
 
-// scan marks in found every token that occurs in text.
-func (a *automaton) scan(text string, found *[maxTokens]bool) {
-	s := 0
-	cols := a.cols
-	delta := a.delta
-	for i := 0; i < len(text); i++ {
-		v := delta[s*cols+int(a.class[text[i]])]
-		s = int(v >> 1)
-		if v&1 != 0 {
-			for _, t := range a.output[s] {
-				found[t] = true
+// walks is how many segments of a long text scan walks in step.
+const walks = 4
+
+// scan records in m every token that occurs in text, with the offset of its
+// first occurrence.
+//
+// One walk leaves the CPU mostly waiting on its chain of loads, so a long
+// text is split into walks segments walked in step. Segment w starts
+// plen-1 bytes before segment w-1 ends, from the root, so every prefix
+// ending in a segment (but for the overlap) is seen by its walk. Prefixes in
+// the overlap are reported twice, and out of order; matcher.see absorbs
+// both.
+func (a *automaton) scan(text []byte, m *matcher) {
+	overlap := a.plen - 1
+	n := len(text)
+	if n < 64 { // the segments would be mostly overlap
+		a.walkFrom(0, text, 0, n, m)
+		return
+	}
+	// Every segment is segLen bytes but the last, which may be shorter;
+	// segment w starts at w*(segLen-overlap).
+	segLen := (n + (walks-1)*overlap + walks - 1) / walks
+	stride := segLen - overlap
+	last := n - (walks-1)*stride // length of the last segment
+	// Each [:last] tells the compiler the bytes indexed below are in range.
+	s0, s1, s2, s3 := text[:last], text[stride:][:last], text[2*stride:][:last], text[3*stride:][:last]
+	delta, hitRow := a.delta, a.hitRow
+	var r0, r1, r2, r3 uint16 // the root is row 0 and ends no token
+	for i := 0; i < last; i++ {
+		r0 = delta[int(r0)+int(a.class[s0[i]])]
+		r1 = delta[int(r1)+int(a.class[s1[i]])]
+		r2 = delta[int(r2)+int(a.class[s2[i]])]
+		r3 = delta[int(r3)+int(a.class[s3[i]])]
+		if r0 >= hitRow {
+			a.report(text, r0, i, m)
+		}
+		if r1 >= hitRow {
+			a.report(text, r1, stride+i, m)
+		}
+		if r2 >= hitRow {
+			a.report(text, r2, 2*stride+i, m)
+		}
+		if r3 >= hitRow {
+			a.report(text, r3, 3*stride+i, m)
+		}
+	}
+	// Finish the first three segments, which may be longer than the last.
+	a.walkFrom(r0, text, last, segLen, m)
+	a.walkFrom(r1, text, stride+last, stride+segLen, m)
+	a.walkFrom(r2, text, 2*stride+last, 2*stride+segLen, m)
+}
+
+// walkFrom continues a walk in row over text[from:to] (a plain single pass
+// when row is the root).
+func (a *automaton) walkFrom(row uint16, text []byte, from, to int, m *matcher) {
+	delta, hitRow := a.delta, a.hitRow
+	for i := from; i < to; i++ {
+		row = delta[int(row)+int(a.class[text[i]])]
+		if row >= hitRow {
+			a.report(text, row, i, m)
+		}
+	}
+}
+
+// report tells m about the tokens whose prefix ends at offset end of text, in
+// the state of row, once the rest of a longer token is confirmed.
+func (a *automaton) report(text []byte, row uint16, end int, m *matcher) {
+	for _, h := range a.output[a.delta[int(row)+a.cols]] {
+		start := end + 1 - int(h.plen)
+		if h.rest != "" {
+			j := end + 1
+			if len(text)-j < len(h.rest) || string(text[j:j+len(h.rest)]) != h.rest {
+				continue
 			}
 		}
+		m.see(h.tok, start)
 	}
 }

@@ -1,6 +1,9 @@
 package errclass
 
 import (
+	"math/bits"
+	"strings"
+
 	"github.com/pulldoctor/pulldoctor/pkg/cause"
 )
 
@@ -42,59 +45,83 @@ const (
 
 // Classify normalises text, matches it against the rules and extracts the
 // facts it mentions. It never panics and does work bounded by MaxInputBytes.
+//
+// It makes two allocations: one string holding the cleaned text and its
+// lower-cased twin (Normalized and the Extracted values are slices of it),
+// and the Classification slice. Everything else lives on the stack.
 func Classify(text string) Result {
-	clean, lower := normalize(text)
 	var m matcher
-	ac.scan(lower, &m.found)
-	if m.found[spellingID[0]] || m.found[spellingID[1]] {
-		clean, lower = unifySpelling(clean, lower)
+	var cleanBuf, lowerBuf [stackBytes]byte
+	clean, lower := prepare(text, cleanBuf[:0], lowerBuf[:0])
+	ac.scan(lower, &m)
+	if seeker, times := m.has(spellingID[0]), m.has(spellingID[1]); seeker || times {
+		clean, lower = unifySpelling(clean, lower, seeker, times)
+		m.posValid = false // offsets shifted; extraction searches instead
+	} else {
+		m.posValid = true
 	}
-	res := Result{Input: text, Normalized: lower}
-	res.Classification = classify(&m)
-	res.Extracted = extract(clean, lower, &m)
-	return res
+	// One string backs both texts: clean for extraction (which keeps case),
+	// lower for Normalized.
+	var b strings.Builder
+	b.Grow(len(clean) + len(lower))
+	b.Write(clean)
+	b.Write(lower)
+	both := b.String()
+	cs, ls := both[:len(clean)], both[len(clean):]
+	return Result{
+		Input:          text,
+		Normalized:     ls,
+		Classification: classify(&m),
+		Extracted:      extract(cs, ls, &m),
+	}
 }
 
-// classify runs the rules over the normalised text and ranks the outcome.
+// classify runs the rules the scan made candidates and ranks the outcome.
 func classify(m *matcher) []Match {
-	var best [maxCauses]Match // indexed by catalogue position
-	any := false
-	for ri := range compiled {
-		r := &compiled[ri]
-		if !m.matches(r) {
-			continue
-		}
-		out := r.out
-		for _, v := range r.variants {
-			if m.anyOf(v.when) {
-				out = v.out
-				break
-			}
-		}
-		for _, o := range out {
-			if o.conf > best[o.idx].Confidence {
-				best[o.idx] = Match{Cause: cause.All[o.idx], Confidence: o.conf, Rule: r.id}
-			}
-			any = true
-		}
-	}
-	if !any {
-		conf := unknownConfidence
-		if m.anyOf(recognisedIDs) {
-			conf = recognisedUnknownConfidence
-		}
-		return []Match{{Cause: cause.Unknown, Confidence: conf}}
-	}
+	// Best confidence per cause and the rule (index+1) that gave it,
+	// indexed by catalogue position.
+	var conf [maxCauses]float64
+	var by [maxCauses]uint8
 	n := 0
-	for _, b := range best {
-		if b.Confidence > 0 {
-			n++
+	// Candidates are visited in table order, so with equal confidences the
+	// first rule in the table is the one reported, as before.
+	for w, set := range m.cand {
+		for set != 0 {
+			ri := w*64 + bits.TrailingZeros64(set)
+			set &= set - 1
+			r := &compiled[ri]
+			if !m.matches(r) {
+				continue
+			}
+			out := r.out
+			for _, v := range r.variants {
+				if m.anyOf(v.when) {
+					out = v.out
+					break
+				}
+			}
+			for _, o := range out {
+				if o.conf > conf[o.idx] {
+					if conf[o.idx] == 0 {
+						n++
+					}
+					conf[o.idx] = o.conf
+					by[o.idx] = uint8(ri + 1)
+				}
+			}
 		}
+	}
+	if n == 0 {
+		c := unknownConfidence
+		if m.anyOf(recognisedIDs) {
+			c = recognisedUnknownConfidence
+		}
+		return []Match{{Cause: cause.Unknown, Confidence: c}}
 	}
 	ranked := make([]Match, 0, n)
-	for _, b := range best {
-		if b.Confidence > 0 {
-			ranked = append(ranked, b)
+	for i, c := range conf {
+		if c > 0 {
+			ranked = append(ranked, Match{Cause: cause.All[i], Confidence: c, Rule: compiled[by[i]-1].id})
 		}
 	}
 	// Insertion sort: a handful of elements; stable, so catalogue order
@@ -107,13 +134,40 @@ func classify(m *matcher) []Match {
 	return ranked
 }
 
-// matcher knows which rule tokens occur in one text; the automaton finds
-// them all in a single pass.
+// matcher knows which rule tokens occur in one text, where extraction
+// anchors first occur, and which rules could match; the automaton fills it in
+// a single pass.
 type matcher struct {
-	found [maxTokens]bool
+	found [maxTokens / 64]uint64
+	// pos[t] is the offset of the first occurrence of anchor t (anchors
+	// are interned first, so their ids are below maxAnchors). Valid only
+	// while posValid: unifySpelling shifts offsets.
+	pos      [maxAnchors]uint16
+	posValid bool
+	// cand has a bit per rule whose trigger token occurs (see triggers).
+	cand [maxRules / 64]uint64
 }
 
-func (m *matcher) has(t uint16) bool { return m.found[t] }
+// see records that token t occurs at offset at. The scan may report
+// occurrences out of order (see automaton.scan), so pos keeps the smallest.
+func (m *matcher) see(t uint16, at int) {
+	w, b := t/64, uint64(1)<<(t%64)
+	if m.found[w]&b != 0 {
+		if t < maxAnchors && at < int(m.pos[t]) {
+			m.pos[t] = uint16(at)
+		}
+		return
+	}
+	m.found[w] |= b
+	if t < maxAnchors {
+		m.pos[t] = uint16(at)
+	}
+	for i, r := range triggers[t] {
+		m.cand[i] |= r
+	}
+}
+
+func (m *matcher) has(t uint16) bool { return m.found[t/64]&(1<<(t%64)) != 0 }
 
 func (m *matcher) anyOf(ts []uint16) bool {
 	for _, t := range ts {

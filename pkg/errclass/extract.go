@@ -10,8 +10,8 @@ import (
 // same offsets, so names and ARNs keep their case. Hand-written scanners
 // instead of regular expressions keep Classify within its time budget.
 //
-// Every anchor is also a token of the automaton, so a scanner only searches
-// the text when the single automaton pass saw its anchor (m.hasAnchor).
+// Every anchor is also a token of the automaton, so a scanner reads the text
+// only where the single automaton pass saw its anchor (m.index).
 func extract(clean, lower string, m *matcher) Extracted {
 	var e Extracted
 	e.Image = extractImage(clean, lower, m)
@@ -26,19 +26,52 @@ func extract(clean, lower string, m *matcher) Extracted {
 	return e
 }
 
-// Extraction anchors. Their token ids are filled in by init (rules.go).
+// Extraction anchors. They are interned before the rule tokens, so their
+// ids are small and matcher.pos can record where each first occurs.
 var (
-	anchorIDs      = map[string]uint16{}
+	anchorIDs      = map[string]uint16{} // filled by init (rules.go)
 	extractAnchors = join(imageAnchors, []string{`": failed to`, "://", "from host ", "dial tcp ", "lookup ",
-		"not authorized to perform: ", "on resource: arn:", "arn:aws"}, statusAnchors)
+		"not authorized to perform: ", "on resource: arn:", "arn:aws"}, statusAnchors, statusPhrases)
 	statusAnchors = []string{"statuscode: ", "status code: ", "status code ", "http status: ", "status: "}
-	digitSpace    = []string{"0 ", "1 ", "2 ", "3 ", "4 ", "5 ", "6 ", "7 ", "8 ", "9 "}
+
+	// Anchor ids, resolved once so the hot path does no map look-ups.
+	imageAnchorIDs, statusAnchorIDs, statusPhraseIDs  []uint16
+	idQuotedRef, idScheme, idFromHost, idDialTCP      uint16
+	idLookup, idNotAuthorized, idOnResourceARN, idARN uint16
 )
 
-// hasAnchor reports whether the automaton saw anchor a in the text.
-func (m *matcher) hasAnchor(a string) bool {
-	id, ok := anchorIDs[a]
-	return !ok || m.found[id]
+func initAnchors() {
+	ids := func(ss []string) []uint16 {
+		out := make([]uint16, len(ss))
+		for i, s := range ss {
+			out[i] = anchorIDs[s]
+		}
+		return out
+	}
+	imageAnchorIDs, statusAnchorIDs, statusPhraseIDs = ids(imageAnchors), ids(statusAnchors), ids(statusPhrases)
+	idQuotedRef, idScheme, idFromHost, idDialTCP = anchorIDs[`": failed to`], anchorIDs["://"], anchorIDs["from host "], anchorIDs["dial tcp "]
+	idLookup, idNotAuthorized = anchorIDs["lookup "], anchorIDs["not authorized to perform: "]
+	idOnResourceARN, idARN = anchorIDs["on resource: arn:"], anchorIDs["arn:aws"]
+}
+
+// index is strings.Index(lower, tokens[id]) for an anchor, answered from the
+// offsets the automaton recorded when it can: -1 when the anchor is absent.
+func (m *matcher) index(lower string, id uint16) int {
+	if !m.has(id) {
+		return -1
+	}
+	if m.posValid {
+		return int(m.pos[id])
+	}
+	return strings.Index(lower, tokens[id])
+}
+
+// indexFrom is strings.Index(s[from:], sub) as an offset in s.
+func indexFrom(s, sub string, from int) int {
+	if j := strings.Index(s[from:], sub); j >= 0 {
+		return from + j
+	}
+	return -1
 }
 
 // tokenAt returns the run of non-space characters of s starting at i, with
@@ -68,18 +101,9 @@ var imageAnchors = []string{
 }
 
 func extractImage(clean, lower string, m *matcher) string {
-	for _, a := range imageAnchors {
-		if !m.hasAnchor(a) {
-			continue
-		}
-		from := 0
-		for {
-			j := strings.Index(lower[from:], a)
-			if j < 0 {
-				break
-			}
-			start := from + j + len(a)
-			from = start
+	for ai, a := range imageAnchors {
+		for j := m.index(lower, imageAnchorIDs[ai]); j >= 0; j = indexFrom(lower, a, j+len(a)) {
+			start := j + len(a)
 			t := tokenAt(clean, start)
 			if !plausibleImage(t) {
 				continue
@@ -99,10 +123,7 @@ func extractImage(clean, lower string, m *matcher) string {
 		}
 	}
 	// `"<ref>": failed to ...` (containerd quoting the reference).
-	if !m.hasAnchor(`": failed to`) {
-		return ""
-	}
-	if j := strings.Index(lower, `": failed to`); j > 0 {
+	if j := m.index(lower, idQuotedRef); j > 0 {
 		if k := strings.LastIndexByte(lower[:j], '"'); k >= 0 && plausibleImage(clean[k+1:j]) {
 			return clean[k+1 : j]
 		}
@@ -114,6 +135,9 @@ func extractImage(clean, lower string, m *matcher) string {
 func plausibleImage(t string) bool {
 	if t == "" || len(t) > 512 || strings.HasPrefix(t, "http") || strings.ContainsAny(t, "<>{}[]\\") {
 		return false
+	}
+	if len(t) > len("manifest") { // longer than every word below: skip ToLower
+		return true
 	}
 	switch strings.ToLower(t) {
 	case "not", "does", "with", "has", "manifest", "is", "the", "name", "contains":
@@ -141,17 +165,8 @@ func registryOf(image string) string {
 // registryFromText finds a registry host in a URL of the registry API
 // (https://host/v2/...) or a "from host X" phrase.
 func registryFromText(clean, lower string, m *matcher) string {
-	if !m.hasAnchor("://") && !m.hasAnchor("from host ") {
-		return ""
-	}
-	from := 0
-	for {
-		j := strings.Index(lower[from:], "://")
-		if j < 0 {
-			break
-		}
-		start := from + j + 3
-		from = start
+	for j := m.index(lower, idScheme); j >= 0; j = indexFrom(lower, "://", j+3) {
+		start := j + 3
 		end := start
 		for end < len(lower) && lower[end] != '/' && lower[end] != ' ' && lower[end] != '"' && lower[end] != ':' {
 			end++
@@ -160,7 +175,7 @@ func registryFromText(clean, lower string, m *matcher) string {
 			return lower[start:end]
 		}
 	}
-	if j := strings.Index(lower, "from host "); j >= 0 {
+	if j := m.index(lower, idFromHost); j >= 0 {
 		return strings.ToLower(tokenAt(clean, j+len("from host ")))
 	}
 	return ""
@@ -169,15 +184,12 @@ func registryFromText(clean, lower string, m *matcher) string {
 // extractAddress returns the IP:port (or host:port) of "dial tcp X" or, for
 // DNS failures, the resolver in "lookup name on X".
 func extractAddress(clean, lower string, m *matcher) string {
-	if !m.hasAnchor("dial tcp ") && !m.hasAnchor("lookup ") {
-		return ""
-	}
-	if j := strings.Index(lower, "dial tcp "); j >= 0 {
+	if j := m.index(lower, idDialTCP); j >= 0 {
 		if a := hostPort(tokenAt(clean, j+len("dial tcp "))); a != "" {
 			return a
 		}
 	}
-	if j := strings.Index(lower, "lookup "); j >= 0 {
+	if j := m.index(lower, idLookup); j >= 0 {
 		rest := lower[j:]
 		if k := strings.Index(rest, " on "); k >= 0 && k < 300 {
 			if a := hostPort(tokenAt(clean, j+k+len(" on "))); a != "" {
@@ -207,38 +219,34 @@ var statusPhrases = []string{
 
 // extractStatus finds "status code: N", "StatusCode: N" or "N <Reason>".
 func extractStatus(lower string, m *matcher) int {
-	for _, a := range statusAnchors {
-		if !m.hasAnchor(a) {
-			continue
-		}
-		if j := strings.Index(lower, a); j >= 0 {
+	for ai, a := range statusAnchors {
+		if j := m.index(lower, statusAnchorIDs[ai]); j >= 0 {
 			if n := threeDigits(lower[j+len(a):]); n > 0 {
 				return n
 			}
 		}
 	}
 	// "403 Forbidden": a three-digit number after a delimiter, then a
-	// reason phrase. One pass over the text, skipped when no digit is
-	// followed by a space.
-	if !m.anyOf(digitSpaceIDs) {
-		return 0
-	}
-	for i := 0; i+4 < len(lower); i++ {
-		if lower[i] < '1' || lower[i] > '5' || (i > 0 && strings.IndexByte(" :([", lower[i-1]) < 0) {
-			continue
-		}
-		n := threeDigits(lower[i:])
-		if n == 0 || lower[i+3] != ' ' {
-			continue
-		}
-		rest := lower[i+3:]
-		for _, p := range statusPhrases {
-			if strings.HasPrefix(rest, p) {
-				return n
+	// reason phrase; the leftmost such number wins. The phrases are
+	// automaton tokens, so only their occurrences are looked at, and not at
+	// all when the text has none.
+	best := -1
+	for pi, p := range statusPhrases {
+		for j := m.index(lower, statusPhraseIDs[pi]); j >= 0; j = indexFrom(lower, p, j+1) {
+			i := j - 3 // the phrase starts with the space after the number
+			if best >= 0 && i >= best {
+				break
+			}
+			if i >= 0 && lower[i] >= '1' && lower[i] <= '5' && (i == 0 || strings.IndexByte(" :([", lower[i-1]) >= 0) && threeDigits(lower[i:]) > 0 {
+				best = i
+				break
 			}
 		}
 	}
-	return 0
+	if best < 0 {
+		return 0
+	}
+	return threeDigits(lower[best:])
 }
 
 // threeDigits parses a leading HTTP status (100-599) not followed by a digit.
@@ -264,10 +272,7 @@ func threeDigits(s string) int {
 
 // extractAction returns the IAM action of "not authorized to perform: svc:Action".
 func extractAction(clean, lower string, m *matcher) string {
-	if !m.hasAnchor("not authorized to perform: ") {
-		return ""
-	}
-	j := strings.Index(lower, "not authorized to perform: ")
+	j := m.index(lower, idNotAuthorized)
 	if j < 0 {
 		return ""
 	}
@@ -292,14 +297,14 @@ func isWord(s string) bool {
 // extractARN prefers the resource of an access-denied message ("on resource:
 // arn:...") and falls back to the first ARN in the text.
 func extractARN(clean, lower string, m *matcher) string {
-	if !m.hasAnchor("arn:aws") {
+	if !m.has(idARN) {
 		return ""
 	}
-	j := strings.Index(lower, "on resource: arn:")
+	j := m.index(lower, idOnResourceARN)
 	if j >= 0 {
 		j += len("on resource: ")
 	} else {
-		j = strings.Index(lower, "arn:aws")
+		j = m.index(lower, idARN)
 	}
 	if j < 0 {
 		return ""

@@ -1,6 +1,8 @@
 package errclass
 
 import (
+	"bytes"
+	"encoding/binary"
 	"strings"
 	"unicode/utf8"
 )
@@ -16,64 +18,103 @@ const (
 	MaxNormalizedBytes = 8 << 10
 )
 
+// stackBytes sizes the scratch buffers Classify keeps on its stack: real
+// messages fit (the corpus maximum is about 600 bytes), longer ones spill to
+// the heap.
+const stackBytes = 1024
+
 // Normalize returns the cleaned, lower-cased form of text that the rules match
 // on (see the package documentation for every step).
 func Normalize(text string) string {
-	clean, lower := normalize(text)
-	_, lower = unifySpelling(clean, lower)
-	return lower
+	var cleanBuf, lowerBuf [stackBytes]byte
+	clean, lower := prepare(text, cleanBuf[:0], lowerBuf[:0])
+	_, lower = unifySpelling(clean, lower, true, true)
+	return string(lower)
 }
 
-// normalize returns the cleaned text with its case preserved (extraction
-// reads image names and ARNs from it) and its ASCII-lower-cased twin (rules
-// match on it). Both have identical byte offsets, so an index found in one is
-// valid in the other.
-func normalize(text string) (clean, lower string) {
+// prepare returns the cleaned text with its case preserved (extraction reads
+// image names and ARNs from it) and its ASCII-lower-cased twin (rules match
+// on it), unwrapped. Both have identical byte offsets, so an index found in
+// one is valid in the other. They are built in cleanBuf and lowerBuf (grown
+// if needed), which the caller owns: nothing here allocates for typical
+// input.
+func prepare(text string, cleanBuf, lowerBuf []byte) (clean, lower []byte) {
 	if len(text) > MaxInputBytes {
 		text = text[:MaxInputBytes]
 	}
-	buf := cleanBytes(text)
-	low := make([]byte, len(buf))
-	for i, c := range buf {
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		low[i] = c
+	clean = cleanBytes(text, cleanBuf)
+	lower = lowerBuf[:0]
+	if cap(lower) < len(clean) {
+		lower = make([]byte, 0, len(clean))
 	}
-	clean, lower = string(buf), string(low)
-	return unwrap(clean, lower)
+	lower = lower[:len(clean)]
+	toLowerASCII(lower, clean)
+	start, end := unwrap(lower)
+	return clean[start:end], lower[start:end]
 }
 
 // unifySpelling rewrites spelling variants of the same message ("time(s)" →
 // "times", "httpReaderSeeker" → "httpReadSeeker") so the normalised text reads
 // one way. No rule token contains these words (a test keeps it so), which lets
-// Classify run it only when the automaton saw a variant.
-func unifySpelling(clean, lower string) (string, string) {
-	clean, lower = replaceBoth(clean, lower, "httpreaderseeker", "httpReadSeeker")
-	return replaceBoth(clean, lower, "time(s)", "times")
+// Classify run it only when the automaton saw a variant, and only for the
+// variant it saw (neither replacement can create the other variant). It
+// works in place: the replacements are shorter than what they replace.
+func unifySpelling(clean, lower []byte, seeker, times bool) ([]byte, []byte) {
+	if seeker {
+		clean, lower = replaceBoth(clean, lower, "httpreaderseeker", "httpReadSeeker")
+	}
+	if times {
+		clean, lower = replaceBoth(clean, lower, "time(s)", "times")
+	}
+	return clean, lower
 }
 
 // cleanBytes decodes JSON escapes, folds curly quotes, replaces invalid UTF-8
 // and control characters, and collapses whitespace, in one linear pass.
-func cleanBytes(s string) []byte {
-	n := len(s)
-	if n > MaxNormalizedBytes {
-		n = MaxNormalizedBytes
-	}
-	w := writer{out: make([]byte, 0, n+8), space: true}
+// It appends to dst[:0].
+func cleanBytes(s string, dst []byte) []byte {
+	w := writer{out: dst[:0], space: true}
 	for i := 0; i < len(s) && len(w.out) < MaxNormalizedBytes; {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			switch {
+			case plain(c):
+				// Most of a message is printable ASCII with single
+				// spaces: copy such a run at once rather than byte by
+				// byte. The run stops at the output cap exactly where
+				// the byte-wise loop would.
+				run := s[i:min(len(s), i+MaxNormalizedBytes-len(w.out))]
+				k, prev := 1, c
+				for k+8 <= len(run) {
+					// Eight bytes at a time while they need nothing.
+					x := load64(run[k:])
+					if !copiedAsIs(x, prev == ' ') {
+						break
+					}
+					prev = run[k+7]
+					k += 8
+				}
+				for ; k < len(run); k++ {
+					d := run[k]
+					if !plainByte[d] && (d != ' ' || prev == ' ') {
+						break
+					}
+					prev = d
+				}
+				w.out = append(w.out, run[:k]...)
+				w.space = prev == ' '
+				i += k
 			case c == '\\' && i+1 < len(s):
-				i += w.escape(s, i)
+				var n int
+				w, n = w.escape(s, i)
+				i += n
 			case c <= ' ' || c == 0x7f:
 				if !w.space {
 					w.out = append(w.out, ' ')
 					w.space = true
 				}
 				i++
-			default:
+			default: // a lone backslash at the end
 				w.out = append(w.out, c)
 				w.space = false
 				i++
@@ -84,16 +125,16 @@ func cleanBytes(s string) []byte {
 		i += size
 		switch r {
 		case '\u2018', '\u2019', '\u201a', '\u2032':
-			w.byte('\'')
+			w = w.byte('\'')
 		case '\u201c', '\u201d', '\u201e', '\u2033':
-			w.byte('"')
+			w = w.byte('"')
 		case '\u00a0', '\u2002', '\u2003', '\u2009', '\u200b', '\u2028', '\u2029', '\ufeff':
-			w.byte(' ')
+			w = w.byte(' ')
 		case '\u2026':
 			w.out = append(w.out, "..."...)
 			w.space = false
 		case utf8.RuneError:
-			w.rune(utf8.RuneError)
+			w = w.rune(utf8.RuneError)
 		default:
 			w.out = append(w.out, s[i-size:i]...)
 			w.space = false
@@ -105,17 +146,90 @@ func cleanBytes(s string) []byte {
 	return w.out
 }
 
+// plain reports whether c is copied unchanged: printable ASCII other than
+// space and backslash.
+func plain(c byte) bool { return ' ' < c && c < 0x7f && c != '\\' }
+
+// plainByte is plain as a table, for the per-byte loop.
+var plainByte = func() (p [256]bool) {
+	for c := range 256 {
+		p[c] = plain(byte(c))
+	}
+	return p
+}()
+
+// Byte-wise constants for the eight-bytes-at-a-time loops.
+const (
+	ones = 0x0101010101010101
+	high = 0x8080808080808080
+)
+
+// copiedAsIs reports whether cleanBytes copies the eight bytes of x (in
+// memory order) unchanged: each is plain or a space, and no space follows a
+// space (nor the byte before x, when prevSpace). Each test below sets the
+// high bit of the bytes it matches; with high bits masked off, no addition
+// carries from one byte into the next, so the tests are exact.
+func copiedAsIs(x uint64, prevSpace bool) bool {
+	low := x &^ high
+	ctl := ^(low + (0x80-' ')*ones) & high        // < ' '
+	del := (low + ones) & high                    // 0x7f
+	bs := ^((low ^ '\\'*ones) + 0x7f*ones) & high // '\\'
+	if (x&high)|ctl|del|bs != 0 {                 // non-ASCII or any of the above
+		return false
+	}
+	sp := ^((low ^ ' '*ones) + 0x7f*ones) & high // ' '
+	// Bytes that follow a space: shifting by a byte moves each mark onto
+	// the next byte in memory order.
+	afterSpace := sp << 8
+	if prevSpace {
+		afterSpace |= 0x80
+	}
+	return sp&afterSpace == 0
+}
+
+// load64 reads s[:8] little-endian (the compiler makes it one load).
+func load64(s string) uint64 {
+	_ = s[7]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+// toLowerASCII sets dst to src with ASCII letters lower-cased, eight bytes at
+// a time: a branch per byte mispredicts on mixed case and a table lookup per
+// byte was the largest part of normalisation. len(dst) == len(src).
+func toLowerASCII(dst, src []byte) {
+	i := 0
+	for ; i+8 <= len(src); i += 8 {
+		x := binary.LittleEndian.Uint64(src[i:])
+		// In each byte: the high bit of low+(0x80-'A') is set iff the
+		// byte (without its high bit) is ≥ 'A', that of low+(0x7f-'Z') iff
+		// > 'Z'. Neither addition carries into the next byte.
+		low := x &^ high
+		upper := (low + (0x80-'A')*ones) ^ (low + (0x7f-'Z')*ones)
+		upper &^= x // non-ASCII bytes (high bit set) are left alone
+		binary.LittleEndian.PutUint64(dst[i:], x|(upper&high)>>2)
+	}
+	for ; i < len(src); i++ {
+		c := src[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		dst[i] = c
+	}
+}
+
 // writer appends normalised bytes, collapsing runs of spaces (and dropping
-// leading ones).
+// leading ones). Its methods take and return it by value: a pointer receiver
+// would make the caller's stack buffer escape to the heap.
 type writer struct {
 	out   []byte
 	space bool // last byte written was a space, or nothing written yet
 }
 
-func (w *writer) byte(c byte) {
+func (w writer) byte(c byte) writer {
 	if c == ' ' || c < ' ' {
 		if w.space {
-			return
+			return w
 		}
 		c = ' '
 		w.space = true
@@ -123,44 +237,43 @@ func (w *writer) byte(c byte) {
 		w.space = false
 	}
 	w.out = append(w.out, c)
+	return w
 }
 
-func (w *writer) rune(r rune) {
+func (w writer) rune(r rune) writer {
 	w.out = utf8.AppendRune(w.out, r)
 	w.space = false
+	return w
 }
 
 // escape handles the JSON/Go escape starting at s[i] == '\\' and returns
 // how many bytes it consumed. Unknown escapes are kept verbatim.
-func (w *writer) escape(s string, i int) int {
+func (w writer) escape(s string, i int) (writer, int) {
 	switch s[i+1] {
 	case '"', '\'', '/', '\\':
-		w.byte(s[i+1])
-		return 2
+		return w.byte(s[i+1]), 2
 	case 'n', 'r', 't', 'f', 'b', 'v':
-		w.byte(' ')
-		return 2
+		return w.byte(' '), 2
 	case 'u':
 		if i+6 <= len(s) {
 			if r, ok := hex4(s[i+2 : i+6]); ok {
 				switch {
 				case r < utf8.RuneSelf:
-					w.byte(byte(r))
+					w = w.byte(byte(r))
 				case r == 0x2018 || r == 0x2019:
-					w.byte('\'')
+					w = w.byte('\'')
 				case r == 0x201c || r == 0x201d:
-					w.byte('"')
+					w = w.byte('"')
 				case r >= 0xd800 && r <= 0xdfff: // lone surrogate: not text
-					w.rune(utf8.RuneError)
+					w = w.rune(utf8.RuneError)
 				default:
-					w.rune(r)
+					w = w.rune(r)
 				}
-				return 6
+				return w, 6
 			}
 		}
 	}
-	w.byte('\\')
-	return 1
+	return w.byte('\\'), 1
 }
 
 func hex4(s string) (rune, bool) {
@@ -186,9 +299,9 @@ func hex4(s string) (rune, bool) {
 // unwrap strips the wrappers that carry an error without being part of it:
 // surrounding JSON quotes, log prefixes, service-event prefixes and a
 // trailing truncation mark. It works on offsets of lower and applies the same
-// cut to clean.
-func unwrap(clean, lower string) (string, string) {
-	start, end := 0, len(lower)
+// cut to clean: it returns the bounds of the unwrapped text.
+func unwrap(lower []byte) (start, end int) {
+	start, end = 0, len(lower)
 	cut := func(n int) { start += n }
 	for pass := 0; pass < 4; pass++ {
 		l := lower[start:end]
@@ -196,18 +309,18 @@ func unwrap(clean, lower string) (string, string) {
 		case len(l) >= 2 && l[0] == '"' && l[len(l)-1] == '"':
 			start++
 			end--
-		case strings.HasPrefix(l, "level=") || strings.HasPrefix(l, "time="):
+		case hasPrefix(l, "level=") || hasPrefix(l, "time="):
 			// logfmt (ECS agent, dockerd): drop level= and time= fields and
 			// an enclosing msg="...".
 			for {
 				l = lower[start:end]
-				if strings.HasPrefix(l, "level=") || strings.HasPrefix(l, "time=") {
+				if hasPrefix(l, "level=") || hasPrefix(l, "time=") {
 					cut(logfmtFieldLen(l))
 					continue
 				}
 				break
 			}
-			if strings.HasPrefix(lower[start:end], `msg="`) {
+			if hasPrefix(lower[start:end], `msg="`) {
 				start += len(`msg="`)
 				if end > start && lower[end-1] == '"' {
 					end--
@@ -215,29 +328,29 @@ func unwrap(clean, lower string) (string, string) {
 			}
 		case isTimestampLevel(l):
 			// Older agent format: "2018-07-17T08:41:11Z [INFO] ...".
-			cut(strings.IndexByte(l, ']') + 1)
-		case strings.HasPrefix(l, "(service ") || strings.HasPrefix(l, "(task "):
+			cut(bytes.IndexByte(l, ']') + 1)
+		case hasPrefix(l, "(service ") || hasPrefix(l, "(task "):
 			for {
 				l = lower[start:end]
-				if !(strings.HasPrefix(l, "(service ") || strings.HasPrefix(l, "(task ")) {
+				if !(hasPrefix(l, "(service ") || hasPrefix(l, "(task ")) {
 					break
 				}
-				j := strings.IndexByte(l, ')')
+				j := bytes.IndexByte(l, ')')
 				if j < 0 {
 					break
 				}
 				cut(j + 1)
 			}
-			if j := strings.Index(head(lower[start:end]), "reason: "); j >= 0 {
+			if j := bytes.Index(head(lower[start:end]), []byte("reason: ")); j >= 0 {
 				cut(j + len("reason: "))
 			}
 		default:
-			if j := strings.Index(head(l), "failed to launch a task with (error "); j >= 0 {
+			if j := bytes.Index(head(l), []byte("failed to launch a task with (error ")); j >= 0 {
 				cut(j + len("failed to launch a task with (error "))
 				l = lower[start:end]
-				if strings.HasSuffix(l, ").") {
+				if hasSuffix(l, ").") {
 					end -= 2
-				} else if strings.HasSuffix(l, ")") {
+				} else if hasSuffix(l, ")") {
 					end--
 				}
 				continue
@@ -252,24 +365,24 @@ func unwrap(clean, lower string) (string, string) {
 	for end > start {
 		l := lower[start:end]
 		switch {
-		case strings.HasSuffix(l, "..."):
+		case hasSuffix(l, "..."):
 			end -= 3
-		case strings.HasSuffix(l, " "):
+		case hasSuffix(l, " "):
 			end--
 		default:
-			return clean[start:end], lower[start:end]
+			return start, end
 		}
 	}
-	return clean[start:end], lower[start:end]
+	return start, end
 }
 
 // logfmtFieldLen returns the length of the leading key=value field of l
 // (value possibly quoted) including the following space.
-func logfmtFieldLen(l string) int {
-	eq := strings.IndexByte(l, '=')
+func logfmtFieldLen(l []byte) int {
+	eq := bytes.IndexByte(l, '=')
 	i := eq + 1
 	if i < len(l) && l[i] == '"' {
-		if j := strings.IndexByte(l[i+1:], '"'); j >= 0 {
+		if j := bytes.IndexByte(l[i+1:], '"'); j >= 0 {
 			i += j + 2
 		} else {
 			return len(l)
@@ -286,7 +399,7 @@ func logfmtFieldLen(l string) int {
 }
 
 // isTimestampLevel reports whether l starts with "YYYY-MM-DDTHH:MM:SSZ [LEVEL]".
-func isTimestampLevel(l string) bool {
+func isTimestampLevel(l []byte) bool {
 	if len(l) < 24 || l[4] != '-' || l[7] != '-' || l[10] != 't' {
 		return false
 	}
@@ -295,37 +408,45 @@ func isTimestampLevel(l string) bool {
 			return false
 		}
 	}
-	j := strings.IndexByte(l, ' ')
-	return j > 0 && j < 40 && j+1 < len(l) && l[j+1] == '[' && strings.IndexByte(l[j:], ']') > 0 && strings.IndexByte(l[j:], ']') < 12
+	j := bytes.IndexByte(l, ' ')
+	return j > 0 && j < 40 && j+1 < len(l) && l[j+1] == '[' && bytes.IndexByte(l[j:], ']') > 0 && bytes.IndexByte(l[j:], ']') < 12
+}
+
+// hasPrefix and hasSuffix compare without allocating: the conversion in a
+// comparison does not copy.
+func hasPrefix(b []byte, p string) bool { return len(b) >= len(p) && string(b[:len(p)]) == p }
+func hasSuffix(b []byte, p string) bool {
+	return len(b) >= len(p) && string(b[len(b)-len(p):]) == p
 }
 
 // replaceBoth replaces every occurrence of old (lower-case) found in lower by
-// repl, in both strings, keeping their offsets aligned.
-func replaceBoth(clean, lower, old, repl string) (string, string) {
-	if !strings.Contains(lower, old) {
+// repl, in both texts, keeping their offsets aligned. repl is no longer than
+// old, so it rewrites the buffers in place.
+func replaceBoth(clean, lower []byte, old, repl string) ([]byte, []byte) {
+	j := bytes.Index(lower, []byte(old))
+	if j < 0 {
 		return clean, lower
 	}
-	var c, l strings.Builder
-	c.Grow(len(clean))
-	l.Grow(len(lower))
-	for {
-		j := strings.Index(lower, old)
-		if j < 0 {
-			break
-		}
-		c.WriteString(clean[:j])
-		l.WriteString(lower[:j])
-		c.WriteString(repl)
-		l.WriteString(strings.ToLower(repl))
-		clean, lower = clean[j+len(old):], lower[j+len(old):]
+	replLower := strings.ToLower(repl)
+	w, r := 0, 0
+	for j >= 0 { // j is relative to r
+		copy(clean[w:], clean[r:r+j])
+		copy(lower[w:], lower[r:r+j])
+		w += j
+		copy(clean[w:], repl)
+		copy(lower[w:], replLower)
+		w += len(repl)
+		r += j + len(old)
+		j = bytes.Index(lower[r:], []byte(old))
 	}
-	c.WriteString(clean)
-	l.WriteString(lower)
-	return c.String(), l.String()
+	copy(clean[w:], clean[r:])
+	copy(lower[w:], lower[r:])
+	w += len(lower) - r
+	return clean[:w], lower[:w]
 }
 
 // head bounds the search for wrapper phrases, which only occur near the start.
-func head(s string) string {
+func head(s []byte) []byte {
 	if len(s) > 240 {
 		return s[:240]
 	}

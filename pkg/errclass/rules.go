@@ -246,8 +246,10 @@ var rules = []rule{
 // Compiled form: tokens interned to small integers so the matcher can memoise
 // them in a fixed-size array.
 const (
-	maxTokens = 512
-	maxCauses = 32
+	maxTokens  = 512
+	maxCauses  = 32
+	maxRules   = 128
+	maxAnchors = 64 // extraction anchors, interned first (see init)
 )
 
 type compiledOutcome struct {
@@ -272,8 +274,11 @@ var (
 	ac            *automaton
 	compiled      []compiledRule
 	recognisedIDs []uint16
-	digitSpaceIDs []uint16
 	spellingID    []uint16
+	// triggers[t] has a bit per rule that can only match when token t
+	// occurs: its first all token or, without all, any of its any tokens.
+	// Classify evaluates only those rules instead of the whole table.
+	triggers [maxTokens][maxRules / 64]uint64
 )
 
 func init() {
@@ -310,19 +315,36 @@ func init() {
 		}
 		return co
 	}
-	for _, r := range rules {
+	// Anchors first: their ids index matcher.pos.
+	for i, id := range intern(extractAnchors) {
+		anchorIDs[extractAnchors[i]] = id
+	}
+	initAnchors()
+	if len(tokens) > maxAnchors {
+		panic("errclass: more extraction anchors than maxAnchors")
+	}
+	if len(rules) > maxRules {
+		panic("errclass: more rules than maxRules")
+	}
+	for ri, r := range rules {
 		cr := compiledRule{id: r.id, all: intern(r.all), any: intern(r.any), any2: intern(r.any2), none: intern(r.none), out: outs(r.out, r.id)}
 		for _, v := range r.variants {
 			cr.variants = append(cr.variants, compiledVariant{when: intern(v.when), out: outs(v.out, r.id)})
 		}
 		compiled = append(compiled, cr)
+		trig := cr.any
+		if len(cr.all) > 0 {
+			trig = cr.all[:1]
+		}
+		if len(trig) == 0 {
+			panic(fmt.Sprintf("errclass: rule %s has neither all nor any tokens", r.id))
+		}
+		for _, t := range trig {
+			triggers[t][ri/64] |= 1 << (ri % 64)
+		}
 	}
 	recognisedIDs = intern(recognised)
-	digitSpaceIDs = intern(digitSpace)
 	spellingID = intern([]string{"httpreaderseeker", "time(s)"})
-	for i, id := range intern(extractAnchors) {
-		anchorIDs[extractAnchors[i]] = id
-	}
 	if len(tokens) > maxTokens {
 		panic("errclass: more tokens than maxTokens")
 	}
