@@ -63,6 +63,15 @@ func unknownMissing(m Meta, needs []string, what, whatJA string) finding.Finding
 	return f
 }
 
+// taskDefinitionMissing is the answer of every check that needs the task definition when the
+// snapshot lacks it: unknown, from the failed read if there was one.
+func taskDefinitionMissing(m Meta, s *snapshot.Snapshot) []finding.Finding {
+	if g := s.Gap("ecs:DescribeTaskDefinition", ""); g != nil {
+		return []finding.Finding{unknownFromGap(m, g, "the task definition", "タスク定義")}
+	}
+	return []finding.Finding{unknownMissing(m, []string{"ecs:DescribeTaskDefinition"}, "the task definition", "タスク定義")}
+}
+
 func deref(p *string) string {
 	if p == nil {
 		return ""

@@ -34,10 +34,7 @@ func (DockerHubRateLimit) Meta() Meta {
 func (c DockerHubRateLimit) Run(s *snapshot.Snapshot) []finding.Finding {
 	m := c.Meta()
 	if s.TaskDefinition == nil {
-		if g := s.Gap("ecs:DescribeTaskDefinition", ""); g != nil {
-			return []finding.Finding{unknownFromGap(m, g, "the task definition", "タスク定義")}
-		}
-		return []finding.Finding{unknownMissing(m, m.Needs[:1], "the task definition", "タスク定義")}
+		return taskDefinitionMissing(m, s)
 	}
 	reasonCause := stoppedReasonCause(s)
 	var out []finding.Finding

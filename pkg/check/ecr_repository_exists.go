@@ -33,10 +33,7 @@ func (ECRRepositoryExists) Meta() Meta {
 func (c ECRRepositoryExists) Run(s *snapshot.Snapshot) []finding.Finding {
 	m := c.Meta()
 	if s.TaskDefinition == nil {
-		if g := s.Gap("ecs:DescribeTaskDefinition", ""); g != nil {
-			return []finding.Finding{unknownFromGap(m, g, "the task definition", "タスク定義")}
-		}
-		return []finding.Finding{unknownMissing(m, m.Needs[:1], "the task definition", "タスク定義")}
+		return taskDefinitionMissing(m, s)
 	}
 	targets := imageTargets(s, imageref.KindECR)
 	if len(targets) == 0 {

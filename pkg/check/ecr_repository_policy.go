@@ -34,7 +34,7 @@ func (ECRRepositoryPolicy) Meta() Meta {
 func (c ECRRepositoryPolicy) Run(s *snapshot.Snapshot) []finding.Finding {
 	m := c.Meta()
 	if s.TaskDefinition == nil {
-		return iamTaskDefMissing(m, s)
+		return taskDefinitionMissing(m, s)
 	}
 	targets := iamUniqueRepos(imageTargets(s, imageref.KindECR))
 	if len(targets) == 0 {

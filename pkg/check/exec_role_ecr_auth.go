@@ -31,7 +31,7 @@ func (ExecRoleECRAuth) Meta() Meta {
 func (c ExecRoleECRAuth) Run(s *snapshot.Snapshot) []finding.Finding {
 	m := c.Meta()
 	if s.TaskDefinition == nil {
-		return iamTaskDefMissing(m, s)
+		return taskDefinitionMissing(m, s)
 	}
 	targets := imageTargets(s, imageref.KindECR)
 	if len(targets) == 0 {

@@ -35,7 +35,7 @@ func (ExecRoleECRPull) Meta() Meta {
 func (c ExecRoleECRPull) Run(s *snapshot.Snapshot) []finding.Finding {
 	m := c.Meta()
 	if s.TaskDefinition == nil {
-		return iamTaskDefMissing(m, s)
+		return taskDefinitionMissing(m, s)
 	}
 	targets := iamUniqueRepos(imageTargets(s, imageref.KindECR))
 	if len(targets) == 0 {

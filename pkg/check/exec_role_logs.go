@@ -31,7 +31,7 @@ func (ExecRoleLogs) Meta() Meta {
 func (c ExecRoleLogs) Run(s *snapshot.Snapshot) []finding.Finding {
 	m := c.Meta()
 	if s.TaskDefinition == nil {
-		return iamTaskDefMissing(m, s)
+		return taskDefinitionMissing(m, s)
 	}
 	var sub *iamSubject
 	var out []finding.Finding

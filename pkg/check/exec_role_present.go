@@ -31,10 +31,7 @@ func (ExecRolePresent) Meta() Meta {
 func (c ExecRolePresent) Run(s *snapshot.Snapshot) []finding.Finding {
 	m := c.Meta()
 	if s.TaskDefinition == nil {
-		if g := s.Gap("ecs:DescribeTaskDefinition", ""); g != nil {
-			return []finding.Finding{unknownFromGap(m, g, "the task definition", "タスク定義")}
-		}
-		return []finding.Finding{unknownMissing(m, m.Needs[:1], "the task definition", "タスク定義")}
+		return taskDefinitionMissing(m, s)
 	}
 	var hostNeeds, alwaysNeeds []string // why an execution role is needed
 	for _, cd := range s.Containers() {

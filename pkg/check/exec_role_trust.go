@@ -35,7 +35,7 @@ func (ExecRoleTrust) Meta() Meta {
 func (c ExecRoleTrust) Run(s *snapshot.Snapshot) []finding.Finding {
 	m := c.Meta()
 	if s.TaskDefinition == nil {
-		return iamTaskDefMissing(m, s)
+		return taskDefinitionMissing(m, s)
 	}
 	arn := s.ExecutionRoleARN()
 	if arn == "" {

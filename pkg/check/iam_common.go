@@ -528,13 +528,6 @@ func iamPartition(s *snapshot.Snapshot) string {
 	return "aws"
 }
 
-// taskDefMissing is the unknown finding for a snapshot without a task definition.
-func iamTaskDefMissing(m Meta, s *snapshot.Snapshot) []finding.Finding {
-	if g := s.Gap("ecs:DescribeTaskDefinition", ""); g != nil {
-		return []finding.Finding{unknownFromGap(m, g, "the task definition", "タスク定義")}
-	}
-	return []finding.Finding{unknownMissing(m, []string{"ecs:DescribeTaskDefinition"}, "the task definition", "タスク定義")}
-}
 
 // uniqueRepos groups ECR image targets by repository ARN, keeping their first container.
 func iamUniqueRepos(ts []imageTarget) []imageTarget {

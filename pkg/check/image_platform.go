@@ -32,10 +32,7 @@ func (ImagePlatform) Meta() Meta {
 func (c ImagePlatform) Run(s *snapshot.Snapshot) []finding.Finding {
 	m := c.Meta()
 	if s.TaskDefinition == nil {
-		if g := s.Gap("ecs:DescribeTaskDefinition", ""); g != nil {
-			return []finding.Finding{unknownFromGap(m, g, "the task definition", "タスク定義")}
-		}
-		return []finding.Finding{unknownMissing(m, m.Needs[:1], "the task definition", "タスク定義")}
+		return taskDefinitionMissing(m, s)
 	}
 	targets := imageTargets(s)
 	if len(targets) == 0 {

@@ -27,10 +27,7 @@ func (ImageReferenceValid) Meta() Meta {
 func (c ImageReferenceValid) Run(s *snapshot.Snapshot) []finding.Finding {
 	m := c.Meta()
 	if s.TaskDefinition == nil {
-		if g := s.Gap("ecs:DescribeTaskDefinition", ""); g != nil {
-			return []finding.Finding{unknownFromGap(m, g, "the task definition", "タスク定義")}
-		}
-		return []finding.Finding{unknownMissing(m, m.Needs, "the task definition", "タスク定義")}
+		return taskDefinitionMissing(m, s)
 	}
 	containers := s.Containers()
 	if len(containers) == 0 {

@@ -41,7 +41,7 @@ type encrypted struct {
 func (c KMSDecrypt) Run(s *snapshot.Snapshot) []finding.Finding {
 	m := c.Meta()
 	if s.TaskDefinition == nil {
-		return iamTaskDefMissing(m, s)
+		return taskDefinitionMissing(m, s)
 	}
 	var items []encrypted
 	seen := map[string]bool{}

@@ -33,7 +33,7 @@ func (PullThroughCachePermissions) Meta() Meta {
 func (c PullThroughCachePermissions) Run(s *snapshot.Snapshot) []finding.Finding {
 	m := c.Meta()
 	if s.TaskDefinition == nil {
-		return iamTaskDefMissing(m, s)
+		return taskDefinitionMissing(m, s)
 	}
 	targets := iamUniqueRepos(imageTargets(s, imageref.KindECR))
 	type cached struct {

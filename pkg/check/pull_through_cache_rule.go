@@ -43,10 +43,7 @@ var likelyCachePrefixes = map[string]bool{
 func (c PullThroughCacheRule) Run(s *snapshot.Snapshot) []finding.Finding {
 	m := c.Meta()
 	if s.TaskDefinition == nil {
-		if g := s.Gap("ecs:DescribeTaskDefinition", ""); g != nil {
-			return []finding.Finding{unknownFromGap(m, g, "the task definition", "タスク定義")}
-		}
-		return []finding.Finding{unknownMissing(m, m.Needs[:1], "the task definition", "タスク定義")}
+		return taskDefinitionMissing(m, s)
 	}
 	var out []finding.Finding
 	for _, t := range imageTargets(s, imageref.KindECR) {

@@ -98,7 +98,7 @@ func resolveSecretRef(s *snapshot.Snapshot, container, field, v string, credenti
 func (c SecretsAccess) Run(s *snapshot.Snapshot) []finding.Finding {
 	m := c.Meta()
 	if s.TaskDefinition == nil {
-		return iamTaskDefMissing(m, s)
+		return taskDefinitionMissing(m, s)
 	}
 	refs := taskSecretRefs(s)
 	if len(refs) == 0 {

@@ -12,6 +12,7 @@ import (
 
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
+	"github.com/pulldoctor/pulldoctor/internal/jsonpos"
 	"github.com/pulldoctor/pulldoctor/pkg/imageref"
 	"github.com/pulldoctor/pulldoctor/pkg/snapshot"
 )
@@ -79,7 +80,7 @@ func Parse(data []byte, o Options) (*Result, error) {
 	dec := json.NewDecoder(bytes.NewReader(trimmed))
 	dec.UseNumber()
 	if err := dec.Decode(&top); err != nil {
-		return nil, fmt.Errorf("parse JSON: %w: %w", describeJSONError(trimmed, err), ErrUnrecognized)
+		return nil, fmt.Errorf("parse JSON: %w: %w", jsonpos.Describe(trimmed, err), ErrUnrecognized)
 	}
 	b := newBuilder(o)
 	var kind Kind
@@ -530,23 +531,4 @@ func arnField(arn string, i int) string {
 		return ""
 	}
 	return parts[i]
-}
-
-// describeJSONError adds the line and column to a JSON error.
-func describeJSONError(data []byte, err error) error {
-	var offset int64 = -1
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &syn):
-		offset = syn.Offset
-	case errors.As(err, &typ):
-		offset = typ.Offset
-	}
-	if offset < 0 || offset > int64(len(data)) {
-		return err
-	}
-	line := 1 + bytes.Count(data[:offset], []byte("\n"))
-	col := int(offset) - bytes.LastIndexByte(data[:offset], '\n')
-	return fmt.Errorf("line %d column %d: %w", line, col, err)
 }

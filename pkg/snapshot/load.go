@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 	"unicode/utf8"
+
+	"github.com/pulldoctor/pulldoctor/internal/jsonpos"
 )
 
 // MaxFileSize bounds what Load reads: a real snapshot is tens of kilobytes, and a file of
@@ -42,7 +44,7 @@ func Unmarshal(data []byte) (*Snapshot, error) {
 		SchemaVersion *int `json:"schemaVersion"`
 	}
 	if err := json.Unmarshal(trimmed, &probe); err != nil {
-		return nil, fmt.Errorf("parse snapshot: %w", describeJSONError(trimmed, err))
+		return nil, fmt.Errorf("parse snapshot: %w", jsonpos.Describe(trimmed, err))
 	}
 	if probe.SchemaVersion == nil {
 		return nil, errors.New("snapshot has no schemaVersion (expected 1)")
@@ -52,7 +54,7 @@ func Unmarshal(data []byte) (*Snapshot, error) {
 	}
 	var s Snapshot
 	if err := json.Unmarshal(trimmed, &s); err != nil {
-		return nil, fmt.Errorf("parse snapshot: %w", describeJSONError(trimmed, err))
+		return nil, fmt.Errorf("parse snapshot: %w", jsonpos.Describe(trimmed, err))
 	}
 	return &s, nil
 }
@@ -77,24 +79,4 @@ func Marshal(s *Snapshot) ([]byte, error) {
 		s.SchemaVersion = SchemaVersion
 	}
 	return json.MarshalIndent(s, "", "  ")
-}
-
-// describeJSONError adds the line and column to a JSON syntax or type error, which
-// encoding/json reports only as a byte offset.
-func describeJSONError(data []byte, err error) error {
-	var offset int64 = -1
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &syn):
-		offset = syn.Offset
-	case errors.As(err, &typ):
-		offset = typ.Offset
-	}
-	if offset < 0 || offset > int64(len(data)) {
-		return err
-	}
-	line := 1 + bytes.Count(data[:offset], []byte("\n"))
-	col := int(offset) - bytes.LastIndexByte(data[:offset], '\n')
-	return fmt.Errorf("line %d column %d: %w", line, col, err)
 }
