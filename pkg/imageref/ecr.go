@@ -66,7 +66,7 @@ func classify(r *Ref) string {
 	if !isRegion(region) {
 		return fmt.Sprintf("ECR registry %q: %q is not an AWS region name (like us-east-1)", r.Registry, region)
 	}
-	partition := partitionOf(region)
+	partition := PartitionOf(region)
 	switch {
 	case suffix == "amazonaws.com.cn" && partition != PartitionAWSCN:
 		return fmt.Sprintf("ECR registry %q: .amazonaws.com.cn hosts only serve China regions (cn-*), not %s", r.Registry, region)
@@ -130,7 +130,9 @@ func isRegion(s string) bool {
 // partitionOf maps a region to its partition; only the partitions ECS image
 // pulls meet in practice are distinguished (ISO partitions use other domains
 // and are not recognised as ECR hosts at all).
-func partitionOf(region string) string {
+// PartitionOf is the AWS partition a region belongs to ("aws", "aws-cn", "aws-us-gov"), as
+// ARNs spell it.
+func PartitionOf(region string) string {
 	switch {
 	case strings.HasPrefix(region, "cn-"):
 		return PartitionAWSCN

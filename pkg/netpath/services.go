@@ -74,16 +74,6 @@ func serviceNames(region string, svc Service) []string {
 // LayerBucket is the S3 bucket ECR serves image layers from in a region.
 func LayerBucket(region string) string { return "prod-" + region + "-starport-layer-bucket" }
 
-func partition(region string) string {
-	switch {
-	case strings.HasPrefix(region, "cn-"):
-		return "aws-cn"
-	case strings.HasPrefix(region, "us-gov-"):
-		return "aws-us-gov"
-	}
-	return "aws"
-}
-
 func dnsSuffix(region string) string {
 	if strings.HasPrefix(region, "cn-") {
 		return "amazonaws.com.cn"
@@ -137,7 +127,7 @@ func Needed(s *snapshot.Snapshot) []Destination {
 			add("ecr.dkr", Destination{Service: ECRDKR, Host: ref.Registry}, why,
 				[]string{"ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"}, []string{repo})
 			add("s3", Destination{Service: S3, Host: LayerBucket(region) + ".s3." + region + "." + suffix}, why,
-				[]string{"s3:GetObject"}, []string{"arn:" + partition(region) + ":s3:::" + LayerBucket(region) + "/*"})
+				[]string{"s3:GetObject"}, []string{"arn:" + imageref.PartitionOf(region) + ":s3:::" + LayerBucket(region) + "/*"})
 		default:
 			host := ref.Registry
 			if host == imageref.DockerHubRegistry {
@@ -154,7 +144,7 @@ func Needed(s *snapshot.Snapshot) []Destination {
 		if cd.LogConfiguration != nil && cd.LogConfiguration.LogDriver == "awslogs" {
 			res := "*"
 			if g := cd.LogConfiguration.Options["awslogs-group"]; g != "" {
-				res = "arn:" + partition(region) + ":logs:" + region + ":" + s.Account + ":log-group:" + g + ":*"
+				res = "arn:" + imageref.PartitionOf(region) + ":logs:" + region + ":" + s.Account + ":log-group:" + g + ":*"
 			}
 			add("logs", Destination{Service: Logs, Host: "logs." + region + "." + suffix}, name+": awslogs",
 				[]string{"logs:CreateLogStream", "logs:PutLogEvents"}, []string{res})

@@ -10,6 +10,7 @@ import (
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
+	"github.com/pulldoctor/pulldoctor/pkg/imageref"
 	"github.com/pulldoctor/pulldoctor/pkg/snapshot"
 )
 
@@ -59,7 +60,7 @@ func (b *builder) cloudFormation(top map[string]any) error {
 		props := obj(r["Properties"])
 		name := str(props["RoleName"])
 		if name != "" && acct != "" {
-			t.roleARN[id] = "arn:" + partitionOf(b.o.Region) + ":iam::" + acct + ":role" + firstNonEmpty(str(props["Path"]), "/") + name
+			t.roleARN[id] = "arn:" + imageref.PartitionOf(b.o.Region) + ":iam::" + acct + ":role" + firstNonEmpty(str(props["Path"]), "/") + name
 		} else {
 			t.roleARN[id] = "(" + id + ".Arn)"
 		}
@@ -322,7 +323,7 @@ func (t *cfnTemplate) ref(name string) any {
 	case "AWS::AccountId":
 		return firstNonEmpty(t.b.o.Account, "(AWS::AccountId)")
 	case "AWS::Partition":
-		return partitionOf(t.b.o.Region)
+		return imageref.PartitionOf(t.b.o.Region)
 	case "AWS::URLSuffix":
 		return "amazonaws.com"
 	case "AWS::StackName", "AWS::StackId", "AWS::NoValue":

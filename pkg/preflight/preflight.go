@@ -300,7 +300,7 @@ func (b *builder) finish() {
 		b.gap("sts:GetCallerIdentity", "")
 		b.note("the account is not in the file: pass --account (cross-account ECR comparisons depend on it)")
 	}
-	s.Partition = partitionOf(s.Region)
+	s.Partition = imageref.PartitionOf(s.Region)
 	s.Target.Region, s.Target.Account = s.Region, s.Account
 	if td != nil {
 		fam := deref(td.Family)
@@ -512,16 +512,6 @@ func (b *builder) gapsNetwork() {
 			b.gap("ec2:DescribeSecurityGroups", id)
 		}
 	}
-}
-
-func partitionOf(region string) string {
-	switch {
-	case strings.HasPrefix(region, "cn-"):
-		return "aws-cn"
-	case strings.HasPrefix(region, "us-gov-"):
-		return "aws-us-gov"
-	}
-	return "aws"
 }
 
 // arnField returns field i of an ARN (1 partition, 2 service, 3 region, 4 account), or "".

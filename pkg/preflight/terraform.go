@@ -12,6 +12,7 @@ import (
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
+	"github.com/pulldoctor/pulldoctor/pkg/imageref"
 	"github.com/pulldoctor/pulldoctor/pkg/snapshot"
 )
 
@@ -390,7 +391,7 @@ func (p *tfPlan) build() {
 			name, nok := v.known("name")
 			if nok && acct != "" {
 				path := firstNonEmpty(str(r.values["path"]), "/")
-				r.arn = "arn:" + partitionOf(s.Region) + ":iam::" + acct + ":" + kind + path + str(name)
+				r.arn = "arn:" + imageref.PartitionOf(s.Region) + ":iam::" + acct + ":" + kind + path + str(name)
 			} else {
 				r.arn = "(known after apply: " + r.addr + ".arn)"
 			}
