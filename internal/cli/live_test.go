@@ -7,6 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
+
 	"github.com/pulldoctor/pulldoctor/internal/awstest"
 	"github.com/pulldoctor/pulldoctor/pkg/collect"
 )
@@ -134,5 +137,57 @@ func TestScanGroupsServicesByCause(t *testing.T) {
 	code, _, errOut = run(t, "", "scan", "--cluster", "no-such-cluster", "--output", "json")
 	if code == ExitOK {
 		t.Errorf("scanning a missing cluster should not report success (stderr %q)", errOut)
+	}
+}
+
+// TestLiveVerdicts builds each seed cause's AWS state in moto and checks that a live
+// diagnosis names it first: the whole path from real API answers to the verdict.
+func TestLiveVerdicts(t *testing.T) {
+	accessDenied := "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve ecr registry auth: service call has been retried 3 time(s): AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/ecsTaskExecutionRole/x is not authorized to perform: ecr:GetAuthorizationToken on resource: *"
+	timeout := `ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve ecr registry auth: service call has been retried 3 time(s): RequestError: send request failed caused by: Post "https://api.ecr.us-east-1.amazonaws.com/": dial tcp 52.46.1.1:443: i/o timeout`
+	tests := []struct {
+		name       string
+		sc         awstest.Scenario
+		deleteRepo bool
+		want       string
+	}{
+		{"execution role without ECR permissions", awstest.Scenario{ExecPolicy: "logs-only", PushTag: true, NAT: true, StoppedReason: accessDenied}, false, "exec-role-permissions"},
+		{"tag never pushed", awstest.Scenario{ExecPolicy: "managed", NAT: true, Tag: "v1.0.0",
+			StoppedReason: "CannotPullContainerError: Error response from daemon: manifest for 123456789012.dkr.ecr.us-east-1.amazonaws.com/my-app:v1.0.0 not found: manifest unknown: manifest unknown"}, false, "image-not-found"},
+		{"repository deleted", awstest.Scenario{ExecPolicy: "managed", PushTag: true, NAT: true,
+			StoppedReason: "CannotPullContainerError: Error response from daemon: pull access denied for 123456789012.dkr.ecr.us-east-1.amazonaws.com/my-app, repository does not exist or may require 'docker login'"}, true, "image-not-found"},
+		{"private subnet without NAT or endpoints", awstest.Scenario{ExecPolicy: "managed", PushTag: true, StoppedReason: timeout}, false, "network-no-route"},
+		{"endpoints whose security group blocks 443", awstest.Scenario{ExecPolicy: "managed", PushTag: true, Endpoints: true, StoppedReason: timeout}, false, "vpc-endpoint-config"},
+		{"repositoryCredentials the role cannot read", awstest.Scenario{ExecPolicy: "managed", NAT: true, DockerHubImage: "myuser/my-image:latest",
+			StoppedReason: "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 1 time(s): AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/ecsTaskExecutionRole/x is not authorized to perform: secretsmanager:GetSecretValue"}, false, "secrets-access"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := awstest.MotoForTest(t)
+			sd, err := awstest.Seed(awstest.Ctx(t), m.URL, tt.sc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.deleteRepo {
+				cfg := awstest.Config(m.URL, "us-east-1")
+				if _, err := ecr.NewFromConfig(cfg).DeleteRepository(awstest.Ctx(t), &ecr.DeleteRepositoryInput{RepositoryName: aws.String("my-app"), Force: true}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			useEndpoint(t, m.URL)
+			code, out, errOut := run(t, "", "diagnose", "--cluster", sd.Cluster, "--task", sd.TaskARN, "--probe-registry", "false", "--output", "json")
+			if code != ExitProblems {
+				t.Fatalf("exit %d, stderr %s", code, errOut)
+			}
+			var rep struct {
+				Verdict struct{ Causes []string } `json:"verdict"`
+			}
+			if err := json.Unmarshal([]byte(out), &rep); err != nil {
+				t.Fatal(err)
+			}
+			if len(rep.Verdict.Causes) == 0 || rep.Verdict.Causes[0] != tt.want {
+				t.Errorf("verdict %v, want %s first\n%s", rep.Verdict.Causes, tt.want, out)
+			}
+		})
 	}
 }

@@ -70,6 +70,12 @@ func (c ECRRepositoryPolicy) one(s *snapshot.Snapshot, m Meta, sub *iamSubject, 
 		f.Evidence = append(f.Evidence, ev...)
 		return f
 	}
+	repoMissing := gapIs(s, "ecr:DescribeRepositories", errRepositoryNotFound, key, repoARN, ref.Repository)
+	if g := gapWithRef(s, "ecr:GetRepositoryPolicy", key, repoARN, ref.Repository); g != nil && (g.Error == errRepositoryNotFound || repoMissing) {
+		return mk(finding.NotApplicable,
+			"repository "+repoARN+" does not exist (ecr-repository-exists reports it)",
+			"リポジトリ "+repoARN+" は存在しません（ecr-repository-exists が報告します）")
+	}
 	if g := gapWithRef(s, "ecr:GetRepositoryPolicy", key, repoARN, ref.Repository); g != nil {
 		f := mk(finding.Unknown,
 			"cannot decide: the repository policy of "+repoARN+" could not be read ("+g.Call+": "+g.Error+")",
@@ -80,7 +86,7 @@ func (c ECRRepositoryPolicy) one(s *snapshot.Snapshot, m Meta, sub *iamSubject, 
 	}
 	repo := findRepository(s, ref)
 	if repo == nil {
-		if g := gapWithRef(s, "ecr:DescribeRepositories", key, repoARN, ref.Repository); g != nil && g.Error == errRepositoryNotFound {
+		if repoMissing {
 			return mk(finding.NotApplicable,
 				"repository "+repoARN+" does not exist (ecr-repository-exists reports it)",
 				"リポジトリ "+repoARN+" は存在しません（ecr-repository-exists が報告します）")

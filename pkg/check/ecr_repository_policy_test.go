@@ -35,6 +35,9 @@ func TestECRRepositoryPolicy(t *testing.T) {
 		{name: "same account: explicit deny of the role", snap: fargate().Role(snaptest.ExecRole, trust, nil, snaptest.ExecPolicy()).RepoIn(snaptest.Account, snaptest.Region, "my-app", denyRole).Build(), want: finding.Fail, msg: `"DenyTaskRole"`, fix: "get-repository-policy"},
 		{name: "same account: no policy", snap: fargate().Role(snaptest.ExecRole, trust, nil, snaptest.ExecPolicy()).RepoIn(snaptest.Account, snaptest.Region, "my-app", "").Build(), want: finding.NotApplicable},
 		{name: "same account: malformed policy", snap: fargate().Role(snaptest.ExecRole, trust, nil, snaptest.ExecPolicy()).RepoIn(snaptest.Account, snaptest.Region, "my-app", `{"Statement":[{"Effect":"Allow","Action":7}]}`).Build(), want: finding.Unknown, needs: "ecr:GetRepositoryPolicy"},
+		{name: "repository does not exist (collector convention: ARN ref)", snap: fargate().Role(snaptest.ExecRole, trust, nil, snaptest.ExecPolicy()).
+			Gap("ecr:DescribeRepositories", "RepositoryNotFoundException", "arn:aws:ecr:ap-northeast-1:123456789012:repository/my-app").
+			Gap("ecr:GetRepositoryPolicy", "RepositoryNotFoundException", "arn:aws:ecr:ap-northeast-1:123456789012:repository/my-app").Build(), want: finding.NotApplicable},
 		{name: "public image", snap: fargate(snaptest.Container{Image: "nginx:1.27"}).Build(), want: finding.NotApplicable},
 	})
 }

@@ -80,7 +80,7 @@ func (c ExecRoleECRPull) one(s *snapshot.Snapshot, m Meta, sub *iamSubject, t im
 			"https://docs.aws.amazon.com/AmazonECR/latest/userguide/security_iam_id-based-policy-examples.html")
 	})
 	if f.Status == finding.Fail && !cross && repo == nil {
-		if g := gapWithRef(s, "ecr:GetRepositoryPolicy", t.Ref.Account+"/"+t.Ref.Region+"/"+t.Ref.Repository, repoARN, t.Ref.Repository); g != nil {
+		if g := gapWithRef(s, "ecr:GetRepositoryPolicy", t.Ref.Account+"/"+t.Ref.Region+"/"+t.Ref.Repository, repoARN, t.Ref.Repository); g != nil && g.Error != errRepositoryNotFound {
 			// The repository policy could still grant the role in the same account.
 			u := newFinding(m, finding.Unknown,
 				"cannot decide: the identity policies of "+sub.ARN+" do not allow the pull from "+repoARN+", and its repository policy (which may grant it) could not be read ("+g.Error+")",
