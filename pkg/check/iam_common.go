@@ -528,7 +528,6 @@ func iamPartition(s *snapshot.Snapshot) string {
 	return "aws"
 }
 
-
 // uniqueRepos groups ECR image targets by repository ARN, keeping their first container.
 func iamUniqueRepos(ts []imageTarget) []imageTarget {
 	seen := map[string]bool{}
