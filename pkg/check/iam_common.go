@@ -10,6 +10,7 @@ import (
 
 	"github.com/pulldoctor/pulldoctor/pkg/finding"
 	"github.com/pulldoctor/pulldoctor/pkg/iampolicy"
+	"github.com/pulldoctor/pulldoctor/pkg/imageref"
 	"github.com/pulldoctor/pulldoctor/pkg/snapshot"
 )
 
@@ -497,7 +498,7 @@ func permFinding(m Meta, sub *iamSubject, subject, what, whatJA string, rs []act
 	return f
 }
 
-// accountOfARN is the account field of an ARN ("" when it has none).
+// arnAccount is the account field of an ARN ("" when it has none).
 func arnAccount(arn string) string {
 	parts := strings.SplitN(arn, ":", 6)
 	if len(parts) < 6 {
@@ -506,7 +507,7 @@ func arnAccount(arn string) string {
 	return parts[4]
 }
 
-// regionOfARN is the region field of an ARN.
+// arnRegion is the region field of an ARN.
 func arnRegion(arn string) string {
 	parts := strings.SplitN(arn, ":", 6)
 	if len(parts) < 6 {
@@ -519,13 +520,7 @@ func iamPartition(s *snapshot.Snapshot) string {
 	if s.Partition != "" {
 		return s.Partition
 	}
-	if strings.HasPrefix(s.Region, "cn-") {
-		return "aws-cn"
-	}
-	if strings.HasPrefix(s.Region, "us-gov-") {
-		return "aws-us-gov"
-	}
-	return "aws"
+	return imageref.PartitionOf(s.Region)
 }
 
 // uniqueRepos groups ECR image targets by repository ARN, keeping their first container.
