@@ -25,7 +25,7 @@ package errclass
 //     prefix come after all others, so "is this a hit?" is a comparison
 //     beside the chain rather than a bit to mask off on it.
 type automaton struct {
-	class [256]uint8 // byte -> column; 0 for bytes no token uses
+	class [256]uint8 // byte -> column; 0 for bytes no token uses; ASCII case folded
 	cols  int
 	// delta[row+class] is the row offset of the next state; rows from
 	// hitRow on belong to states that end a token prefix, and for those
@@ -78,6 +78,11 @@ func buildAutomatonPrefix(toks []string, prefixLen int) *automaton {
 		}
 	}
 	a.cols++ // column 0: any other byte
+	// Tokens are lower-case; upper-case letters share their column, so
+	// the scan reads the cleaned text as if it were lower-cased.
+	for c := 'A'; c <= 'Z'; c++ {
+		a.class[c] = a.class[c+'a'-'A']
+	}
 	// Trie of the prefixes, in insertion order.
 	next := [][]int32{make([]int32, a.cols)}
 	out := [][]hit{nil}
@@ -158,8 +163,8 @@ func buildAutomatonPrefix(toks []string, prefixLen int) *automaton {
 // walks is how many segments of a long text scan walks in step.
 const walks = 4
 
-// scan records in m every token that occurs in text, with the offset of its
-// first occurrence.
+// scan records in m every token that occurs in text, ignoring ASCII case,
+// with the offset of its first occurrence.
 //
 // One walk leaves the CPU mostly waiting on its chain of loads, so a long
 // text is split into walks segments walked in step. Segment w starts
@@ -226,7 +231,7 @@ func (a *automaton) report(text []byte, row uint16, end int, m *matcher) {
 		start := end + 1 - int(h.plen)
 		if h.rest != "" {
 			j := end + 1
-			if len(text)-j < len(h.rest) || string(text[j:j+len(h.rest)]) != h.rest {
+			if len(text)-j < len(h.rest) || !equalFold(text[j:j+len(h.rest)], h.rest) {
 				continue
 			}
 		}

@@ -46,26 +46,43 @@ const (
 // Classify normalises text, matches it against the rules and extracts the
 // facts it mentions. It never panics and does work bounded by MaxInputBytes.
 //
-// It makes two allocations: one string holding the cleaned text and its
-// lower-cased twin (Normalized and the Extracted values are slices of it),
+// It makes two allocations for typical input: one string holding the cleaned
+// text and its lower-cased twin (Normalized and the Extracted values are slices of it),
 // and the Classification slice. Everything else lives on the stack.
 func Classify(text string) Result {
 	var m matcher
-	var cleanBuf, lowerBuf [stackBytes]byte
-	clean, lower := prepare(text, cleanBuf[:0], lowerBuf[:0])
-	ac.scan(lower, &m)
-	if seeker, times := m.has(spellingID[0]), m.has(spellingID[1]); seeker || times {
-		clean, lower = unifySpelling(clean, lower, seeker, times)
-		m.posValid = false // offsets shifted; extraction searches instead
-	} else {
-		m.posValid = true
+	var cleanBuf [stackBytes]byte
+	// The scan and unwrap ignore ASCII case, so the text is lower-cased
+	// only once, as it is copied into the result.
+	clean := cleanBytes(capInput(text), cleanBuf[:0])
+	start, end := unwrap(clean, false)
+	ac.scan(clean[start:end], &m)
+	if m.has(launchID) {
+		// The "failed to launch a task with (error …)" wrapper is rare, so
+		// unwrap looks for it only when the scan saw it; the text without
+		// it is then scanned afresh.
+		if s, e := unwrap(clean, true); s != start || e != end {
+			start, end = s, e
+			m = matcher{}
+			ac.scan(clean[start:end], &m)
+		}
+	}
+	clean = clean[start:end]
+	if m.nsites > 0 {
+		if m.overflow {
+			lower := make([]byte, len(clean))
+			toLowerASCII(lower, clean)
+			clean, _ = unifySpelling(clean, lower, m.has(spellingIDs[0]), m.has(spellingIDs[1]))
+		} else {
+			clean = rewriteSites(clean, m.sites[:m.nsites])
+		}
 	}
 	// One string backs both texts: clean for extraction (which keeps case),
 	// lower for Normalized.
 	var b strings.Builder
-	b.Grow(len(clean) + len(lower))
+	b.Grow(2 * len(clean))
 	b.Write(clean)
-	b.Write(lower)
+	writeLower(&b, clean)
 	both := b.String()
 	cs, ls := both[:len(clean)], both[len(clean):]
 	return Result{
@@ -73,6 +90,21 @@ func Classify(text string) Result {
 		Normalized:     ls,
 		Classification: classify(&m),
 		Extracted:      extract(cs, ls, &m),
+	}
+}
+
+// writeLower writes clean lower-cased to b, staged in the spare capacity of
+// clean's buffer (the rest of Classify's stack buffer, for typical input).
+func writeLower(b *strings.Builder, clean []byte) {
+	spare := clean[len(clean):cap(clean)]
+	if len(spare) < 64 {
+		spare = make([]byte, len(clean))
+	}
+	for rest := clean; len(rest) > 0; {
+		k := min(len(rest), len(spare))
+		toLowerASCII(spare[:k], rest[:k])
+		b.Write(spare[:k])
+		rest = rest[k:]
 	}
 }
 
@@ -140,17 +172,31 @@ func classify(m *matcher) []Match {
 type matcher struct {
 	found [maxTokens / 64]uint64
 	// pos[t] is the offset of the first occurrence of anchor t (anchors
-	// are interned first, so their ids are below maxAnchors). Valid only
-	// while posValid: unifySpelling shifts offsets.
-	pos      [maxAnchors]uint16
-	posValid bool
+	// are interned first, so their ids are below maxAnchors), in the text
+	// as scanned: rewriting spelling variants shifts it (see index).
+	pos [maxAnchors]uint16
+	// sites are the offsets of the spelling variants unifySpelling
+	// rewrites, ascending, so that the rewrite needs no search and
+	// extraction can shift pos instead of searching; overflow says there
+	// were more than fit.
+	sites    [maxSites]uint16
+	nsites   uint8
+	overflow bool
 	// cand has a bit per rule whose trigger token occurs (see triggers).
 	cand [maxRules / 64]uint64
 }
 
+// maxSites bounds the spelling variants recorded per text: real messages
+// have one or two.
+const maxSites = 16
+
 // see records that token t occurs at offset at. The scan may report
-// occurrences out of order (see automaton.scan), so pos keeps the smallest.
+// occurrences out of order, and some twice (see automaton.scan), so pos
+// keeps the smallest and addSite sorts and deduplicates.
 func (m *matcher) see(t uint16, at int) {
+	if t < numSpellings {
+		m.addSite(at)
+	}
 	w, b := t/64, uint64(1)<<(t%64)
 	if m.found[w]&b != 0 {
 		if t < maxAnchors && at < int(m.pos[t]) {
@@ -165,6 +211,26 @@ func (m *matcher) see(t uint16, at int) {
 	for i, r := range triggers[t] {
 		m.cand[i] |= r
 	}
+}
+
+// addSite inserts at into the ascending list of spelling-variant offsets.
+// Variants cannot overlap one another, so offsets identify them.
+func (m *matcher) addSite(at int) {
+	n := int(m.nsites)
+	i := n
+	for i > 0 && int(m.sites[i-1]) > at {
+		i--
+	}
+	if i > 0 && int(m.sites[i-1]) == at {
+		return
+	}
+	if n == len(m.sites) {
+		m.overflow = true
+		return
+	}
+	copy(m.sites[i+1:n+1], m.sites[i:n])
+	m.sites[i] = uint16(at)
+	m.nsites++
 }
 
 func (m *matcher) has(t uint16) bool { return m.found[t/64]&(1<<(t%64)) != 0 }

@@ -193,6 +193,16 @@ func TestRanking(t *testing.T) {
 			[]cause.ID{cause.DNSResolution}},
 		{"kms", "AccessDeniedException: Access to KMS is not allowed", []cause.ID{cause.KMSDecrypt, cause.SecretsAccess}},
 		{"asm denied", "unable to retrieve secret from asm: AccessDeniedException: User x is not authorized to perform: secretsmanager:GetSecretValue", []cause.ID{cause.SecretsAccess}},
+		{"ghcr manifests unauthorized", `CannotPullContainerError: Error response from daemon: Head "https://ghcr.io/v2/acme/app/manifests/2.1.0": unauthorized`,
+			[]cause.ID{cause.RegistryAuth}},
+		{"anonymous token 401", `CannotPullContainerError: failed to resolve reference "ghcr.io/acme/app:2.1.0": failed to authorize: failed to fetch anonymous token: unexpected status: 401 Unauthorized`,
+			[]cause.ID{cause.RegistryAuth}},
+		{"pull access denied unauthorized hub", "pull access denied for acme/app, repository does not exist or may require 'docker login': unauthorized: authentication required",
+			[]cause.ID{cause.RegistryAuth}},
+		{"pull access denied unauthorized ecr", "pull access denied for 1.dkr.ecr.us-east-1.amazonaws.com/app, repository does not exist or may require 'docker login': unauthorized: authentication required",
+			[]cause.ID{cause.ExecRolePermissions}},
+		{"anonymous token timeout is not auth", `failed to resolve reference "docker.io/library/redis:latest": failed to authorize: failed to fetch anonymous token: Get "https://auth.docker.io/token": dial tcp 108.160.165.48:443: i/o timeout`,
+			[]cause.ID{cause.NetworkNoRoute}},
 		{"repo policy deny", "is not authorized to perform: ecr:BatchGetImage on resource: arn:aws:ecr:us-east-1:1:repository/x with an explicit deny in a resource-based policy", []cause.ID{cause.RepositoryPolicy}},
 	}
 	for _, tt := range tests {

@@ -56,14 +56,77 @@ func initAnchors() {
 
 // index is strings.Index(lower, tokens[id]) for an anchor, answered from the
 // offsets the automaton recorded when it can: -1 when the anchor is absent.
+//
+// After spelling variants were rewritten, an anchor's first offset moves
+// back by spellingShrink per variant before it. That holds for the anchors
+// that cannot overlap the bytes a rewrite changes (shiftSafe, worked out at
+// init): their occurrences are the same before and after. The others ("s"
+// of "times" followed by "tatus: " is a new "status: ") are searched for.
 func (m *matcher) index(lower string, id uint16) int {
 	if !m.has(id) {
 		return -1
 	}
-	if m.posValid {
-		return int(m.pos[id])
+	p := int(m.pos[id])
+	if m.nsites == 0 {
+		return p
+	}
+	if !m.overflow && shiftSafe[id] {
+		for _, s := range m.sites[:m.nsites] {
+			if int(s) >= p {
+				break
+			}
+			p -= spellingShrink
+		}
+		return p
 	}
 	return strings.Index(lower, tokens[id])
+}
+
+// shiftSafe[id] says that anchor id can overlap none of the bytes a
+// spelling rewrite changes, whatever surrounds the variant.
+var shiftSafe [maxAnchors]bool
+
+func initShiftSafe() {
+	for i, a := range extractAnchors {
+		safe := true
+		for _, sp := range spellings {
+			old, repl := sp.old, strings.ToLower(sp.repl)
+			pre := 0
+			for pre < len(old) && pre < len(repl) && old[pre] == repl[pre] {
+				pre++
+			}
+			suf := 0
+			for suf < len(old)-pre && suf < len(repl)-pre && old[len(old)-1-suf] == repl[len(repl)-1-suf] {
+				suf++
+			}
+			if canTouch(a, old, pre, len(old)-suf) || canTouch(a, repl, pre, len(repl)-suf) {
+				safe = false
+			}
+		}
+		shiftSafe[anchorIDs[extractAnchors[i]]] = safe
+	}
+}
+
+// canTouch reports whether an occurrence of a, in a text holding w, can
+// overlap w[lo:hi] or, when lo == hi, straddle offset lo of w. The text
+// around w is arbitrary, so only the bytes of a that fall inside w must
+// agree with it.
+func canTouch(a, w string, lo, hi int) bool {
+	for d := 1 - len(a); d < len(w); d++ { // a starts at offset d of w
+		if d >= hi || d+len(a) <= lo {
+			continue
+		}
+		fits := true
+		for k := 0; k < len(a) && fits; k++ {
+			if j := d + k; j >= 0 && j < len(w) && a[k] != w[j] {
+				fits = false
+			}
+		}
+		if fits {
+			return true
+		}
+	}
+	return false
 }
 
 // indexFrom is strings.Index(s[from:], sub) as an offset in s.

@@ -27,31 +27,49 @@ const stackBytes = 1024
 // on (see the package documentation for every step).
 func Normalize(text string) string {
 	var cleanBuf, lowerBuf [stackBytes]byte
-	clean, lower := prepare(text, cleanBuf[:0], lowerBuf[:0])
-	_, lower = unifySpelling(clean, lower, true, true)
+	clean, lower := cleanLower(text, cleanBuf[:0], lowerBuf[:0])
+	start, end := unwrap(lower, true)
+	_, lower = unifySpelling(clean[start:end], lower[start:end], true, true)
 	return string(lower)
 }
 
-// prepare returns the cleaned text with its case preserved (extraction reads
-// image names and ARNs from it) and its ASCII-lower-cased twin (rules match
-// on it), unwrapped. Both have identical byte offsets, so an index found in
-// one is valid in the other. They are built in cleanBuf and lowerBuf (grown
-// if needed), which the caller owns: nothing here allocates for typical
-// input.
-func prepare(text string, cleanBuf, lowerBuf []byte) (clean, lower []byte) {
-	if len(text) > MaxInputBytes {
-		text = text[:MaxInputBytes]
-	}
-	clean = cleanBytes(text, cleanBuf)
+// cleanLower returns the cleaned text with its case preserved (extraction
+// reads image names and ARNs from it) and its ASCII-lower-cased twin (rules
+// match on it), still wrapped (see unwrap). Both have identical byte
+// offsets, so an index found in one is valid in the other. They are built in
+// cleanBuf and lowerBuf (grown if needed), which the caller owns: nothing
+// here allocates for typical input.
+func cleanLower(text string, cleanBuf, lowerBuf []byte) (clean, lower []byte) {
+	clean = cleanBytes(capInput(text), cleanBuf)
 	lower = lowerBuf[:0]
 	if cap(lower) < len(clean) {
 		lower = make([]byte, 0, len(clean))
 	}
 	lower = lower[:len(clean)]
 	toLowerASCII(lower, clean)
-	start, end := unwrap(lower)
-	return clean[start:end], lower[start:end]
+	return clean, lower
 }
+
+// capInput returns the part of text that is read.
+func capInput(text string) string {
+	if len(text) > MaxInputBytes {
+		return text[:MaxInputBytes]
+	}
+	return text
+}
+
+// spellings are the variants unifySpelling rewrites, lower-cased, in the
+// order their ids are interned (rules.go). Each replacement is
+// spellingShrink bytes shorter than what it replaces.
+var spellings = [numSpellings]struct{ old, repl string }{
+	{"httpreaderseeker", "httpReadSeeker"},
+	{"time(s)", "times"},
+}
+
+const (
+	numSpellings   = 2
+	spellingShrink = 2
+)
 
 // unifySpelling rewrites spelling variants of the same message ("time(s)" →
 // "times", "httpReaderSeeker" → "httpReadSeeker") so the normalised text reads
@@ -59,14 +77,39 @@ func prepare(text string, cleanBuf, lowerBuf []byte) (clean, lower []byte) {
 // Classify run it only when the automaton saw a variant, and only for the
 // variant it saw (neither replacement can create the other variant). It
 // works in place: the replacements are shorter than what they replace.
+//
+// Classify normally uses rewriteSites instead, which gives the same result
+// from the offsets the automaton recorded; this searching version serves
+// Normalize and texts with more variants than the matcher records.
 func unifySpelling(clean, lower []byte, seeker, times bool) ([]byte, []byte) {
 	if seeker {
-		clean, lower = replaceBoth(clean, lower, "httpreaderseeker", "httpReadSeeker")
+		clean, lower = replaceBoth(clean, lower, spellings[0].old, spellings[0].repl)
 	}
 	if times {
-		clean, lower = replaceBoth(clean, lower, "time(s)", "times")
+		clean, lower = replaceBoth(clean, lower, spellings[1].old, spellings[1].repl)
 	}
 	return clean, lower
+}
+
+// rewriteSites is unifySpelling, on the cleaned text alone, given the
+// ascending offsets of every variant. Variants can neither overlap nor
+// create one another, so rewriting them all in one pass in offset order
+// gives what unifySpelling's search-and-replace, one spelling after the
+// other, gives.
+func rewriteSites(clean []byte, sites []uint16) []byte {
+	w, r := 0, 0
+	for _, at := range sites {
+		s := int(at)
+		sp := &spellings[1]
+		if lowerByte[clean[s]] == 'h' {
+			sp = &spellings[0]
+		}
+		w += copy(clean[w:], clean[r:s])
+		w += copy(clean[w:], sp.repl)
+		r = s + len(sp.old)
+	}
+	w += copy(clean[w:], clean[r:])
+	return clean[:w]
 }
 
 // cleanBytes decodes JSON escapes, folds curly quotes, replaces invalid UTF-8
@@ -298,41 +341,46 @@ func hex4(s string) (rune, bool) {
 
 // unwrap strips the wrappers that carry an error without being part of it:
 // surrounding JSON quotes, log prefixes, service-event prefixes and a
-// trailing truncation mark. It works on offsets of lower and applies the same
-// cut to clean: it returns the bounds of the unwrapped text.
-func unwrap(lower []byte) (start, end int) {
-	start, end = 0, len(lower)
+// trailing truncation mark. It returns the bounds of the unwrapped text,
+// which may be the cleaned text or its lower-cased twin: it ignores ASCII
+// case, so both give the same bounds.
+//
+// The "failed to launch a task with (error …)" wrapper is looked for only
+// when launch is set: the search costs more than the rest of unwrap, and
+// Classify knows from its scan when the phrase is there.
+func unwrap(text []byte, launch bool) (start, end int) {
+	start, end = 0, len(text)
 	cut := func(n int) { start += n }
 	for pass := 0; pass < 4; pass++ {
-		l := lower[start:end]
+		l := text[start:end]
 		switch {
 		case len(l) >= 2 && l[0] == '"' && l[len(l)-1] == '"':
 			start++
 			end--
-		case hasPrefix(l, "level=") || hasPrefix(l, "time="):
+		case hasPrefixFold(l, "level=") || hasPrefixFold(l, "time="):
 			// logfmt (ECS agent, dockerd): drop level= and time= fields and
 			// an enclosing msg="...".
 			for {
-				l = lower[start:end]
-				if hasPrefix(l, "level=") || hasPrefix(l, "time=") {
+				l = text[start:end]
+				if hasPrefixFold(l, "level=") || hasPrefixFold(l, "time=") {
 					cut(logfmtFieldLen(l))
 					continue
 				}
 				break
 			}
-			if hasPrefix(lower[start:end], `msg="`) {
+			if hasPrefixFold(text[start:end], `msg="`) {
 				start += len(`msg="`)
-				if end > start && lower[end-1] == '"' {
+				if end > start && text[end-1] == '"' {
 					end--
 				}
 			}
 		case isTimestampLevel(l):
 			// Older agent format: "2018-07-17T08:41:11Z [INFO] ...".
 			cut(bytes.IndexByte(l, ']') + 1)
-		case hasPrefix(l, "(service ") || hasPrefix(l, "(task "):
+		case hasPrefixFold(l, "(service ") || hasPrefixFold(l, "(task "):
 			for {
-				l = lower[start:end]
-				if !(hasPrefix(l, "(service ") || hasPrefix(l, "(task ")) {
+				l = text[start:end]
+				if !(hasPrefixFold(l, "(service ") || hasPrefixFold(l, "(task ")) {
 					break
 				}
 				j := bytes.IndexByte(l, ')')
@@ -341,13 +389,17 @@ func unwrap(lower []byte) (start, end int) {
 				}
 				cut(j + 1)
 			}
-			if j := bytes.Index(head(lower[start:end]), []byte("reason: ")); j >= 0 {
+			if j := indexFold(head(text[start:end]), "reason: "); j >= 0 {
 				cut(j + len("reason: "))
 			}
 		default:
-			if j := bytes.Index(head(l), []byte("failed to launch a task with (error ")); j >= 0 {
+			if !launch {
+				pass = 4
+				break
+			}
+			if j := indexFold(head(l), "failed to launch a task with (error "); j >= 0 {
 				cut(j + len("failed to launch a task with (error "))
-				l = lower[start:end]
+				l = text[start:end]
 				if hasSuffix(l, ").") {
 					end -= 2
 				} else if hasSuffix(l, ")") {
@@ -357,13 +409,13 @@ func unwrap(lower []byte) (start, end int) {
 			}
 			pass = 4
 		}
-		for start < end && lower[start] == ' ' {
+		for start < end && text[start] == ' ' {
 			start++
 		}
 	}
 	// Truncation marks: "...", possibly repeated or followed by a quote.
 	for end > start {
-		l := lower[start:end]
+		l := text[start:end]
 		switch {
 		case hasSuffix(l, "..."):
 			end -= 3
@@ -400,7 +452,7 @@ func logfmtFieldLen(l []byte) int {
 
 // isTimestampLevel reports whether l starts with "YYYY-MM-DDTHH:MM:SSZ [LEVEL]".
 func isTimestampLevel(l []byte) bool {
-	if len(l) < 24 || l[4] != '-' || l[7] != '-' || l[10] != 't' {
+	if len(l) < 24 || l[4] != '-' || l[7] != '-' || l[10]|0x20 != 't' {
 		return false
 	}
 	for _, i := range []int{0, 1, 2, 3} {
@@ -412,9 +464,45 @@ func isTimestampLevel(l []byte) bool {
 	return j > 0 && j < 40 && j+1 < len(l) && l[j+1] == '[' && bytes.IndexByte(l[j:], ']') > 0 && bytes.IndexByte(l[j:], ']') < 12
 }
 
-// hasPrefix and hasSuffix compare without allocating: the conversion in a
-// comparison does not copy.
-func hasPrefix(b []byte, p string) bool { return len(b) >= len(p) && string(b[:len(p)]) == p }
+// hasPrefixFold reports whether b starts with p (lower-case) ignoring ASCII
+// case.
+func hasPrefixFold(b []byte, p string) bool { return len(b) >= len(p) && equalFold(b[:len(p)], p) }
+
+// equalFold reports whether b, ASCII-lower-cased, equals p (lower-case, as
+// long as b).
+func equalFold(b []byte, p string) bool {
+	for i := 0; i < len(p); i++ {
+		if lowerByte[b[i]] != p[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// indexFold is bytes.Index(lower-cased s, sub) for a lower-case sub.
+func indexFold(s []byte, sub string) int {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if lowerByte[s[i]] == sub[0] && equalFold(s[i:i+len(sub)], sub) {
+			return i
+		}
+	}
+	return -1
+}
+
+// lowerByte maps ASCII upper-case letters to lower case and every other
+// byte to itself.
+var lowerByte = func() (t [256]byte) {
+	for c := range 256 {
+		t[c] = byte(c)
+		if 'A' <= c && c <= 'Z' {
+			t[c] += 'a' - 'A'
+		}
+	}
+	return t
+}()
+
+// hasSuffix compares without allocating: the conversion in a comparison
+// does not copy.
 func hasSuffix(b []byte, p string) bool {
 	return len(b) >= len(p) && string(b[len(b)-len(p):]) == p
 }

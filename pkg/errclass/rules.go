@@ -226,6 +226,19 @@ var rules = []rule{
 		out:      []outcome{o(cause.RegistryAuth, 0.85)},
 		variants: []variant{{when: []string{"dkr.ecr"}, out: []outcome{o(cause.RegistryAuth, 0.5), o(cause.ExecRolePermissions, 0.45), o(cause.ExecRoleMissing, 0.3)}}}},
 
+	// containerd's and dockerd's forms of a registry refusing the pull for
+	// want of credentials: `Head "https://ghcr.io/v2/…/manifests/…":
+	// unauthorized`, `failed to authorize: failed to fetch anonymous token:
+	// unexpected status: 401` (docker-library/tomcat#321,
+	// jfrog/jfrog-credentials-provider#41, beeper/registration-relay#3,
+	// hcpy2-0/hcpy#54, praetorian-inc/snowcat#29; see testdata/corpus.json).
+	// From ECR the same refusal means the execution role's token did not
+	// grant the pull, as for pull-access-denied.
+	{id: "registry-unauthorized-token", any: []string{"failed to fetch anonymous token", "failed to authorize", "/manifests/", "pull access denied"},
+		any2:     []string{`": unauthorized`, ": unauthorized", ": 401", "401 unauthorized"},
+		out:      []outcome{o(cause.RegistryAuth, 0.8), o(cause.ImageNotFound, 0.3)},
+		variants: []variant{{when: []string{"dkr.ecr"}, out: []outcome{o(cause.ExecRolePermissions, 0.55), o(cause.RepositoryPolicy, 0.4), o(cause.RegistryAuth, 0.3)}}}},
+
 	// --- pull stopped -------------------------------------------------------
 	{id: "context-canceled", all: []string{"context canceled"}, none: []string{"request context canceled"},
 		out: []outcome{o(cause.PullCanceled, 0.6), o(cause.NetworkNoRoute, 0.45)}},
@@ -274,7 +287,10 @@ var (
 	ac            *automaton
 	compiled      []compiledRule
 	recognisedIDs []uint16
-	spellingID    []uint16
+	spellingIDs   []uint16
+	// launchID is the phrase of the service-event wrapper unwrap removes
+	// only when the scan saw it (see Classify).
+	launchID uint16
 	// triggers[t] has a bit per rule that can only match when token t
 	// occurs: its first all token or, without all, any of its any tokens.
 	// Classify evaluates only those rules instead of the whole table.
@@ -315,11 +331,19 @@ func init() {
 		}
 		return co
 	}
-	// Anchors first: their ids index matcher.pos.
+	// Spelling variants first (matcher.see tells them by id < numSpellings),
+	// then anchors: their ids index matcher.pos.
+	for i, sp := range spellings {
+		spellingIDs = append(spellingIDs, intern([]string{sp.old})...)
+		if spellingIDs[i] != uint16(i) {
+			panic("errclass: spelling variants must be interned first")
+		}
+	}
 	for i, id := range intern(extractAnchors) {
 		anchorIDs[extractAnchors[i]] = id
 	}
 	initAnchors()
+	initShiftSafe()
 	if len(tokens) > maxAnchors {
 		panic("errclass: more extraction anchors than maxAnchors")
 	}
@@ -344,7 +368,7 @@ func init() {
 		}
 	}
 	recognisedIDs = intern(recognised)
-	spellingID = intern([]string{"httpreaderseeker", "time(s)"})
+	launchID = intern([]string{"failed to launch a task with (error"})[0]
 	if len(tokens) > maxTokens {
 		panic("errclass: more tokens than maxTokens")
 	}
