@@ -74,7 +74,7 @@ func newRoot(g *globals) *cobra.Command {
 	pf.StringVar(&g.region, "region", "", "AWS region (default: from the AWS config chain)")
 	pf.StringVar(&g.profile, "profile", "", "AWS shared config profile")
 	pf.StringVar(&g.output, "output", "text", "output format: text, json, sarif, markdown")
-	pf.StringVar(&g.lang, "lang", defaultLang(), "language: en or ja (default from LANG)")
+	pf.StringVar(&g.lang, "lang", defaultLang(), "language: en or ja (the default follows LC_ALL, LC_MESSAGES, LANG)")
 	pf.DurationVar(&g.timeout, "timeout", 60*time.Second, "overall time limit for AWS reads and registry probes")
 	root.AddCommand(newExplain(g), newDiagnose(g), newCollect(g), newChecks(g), newScan(g), newPreflight(g))
 	return root
