@@ -1,7 +1,6 @@
 package check
 
 import (
-	"github.com/pulldoctor/pulldoctor/pkg/errclass"
 	"github.com/pulldoctor/pulldoctor/pkg/finding"
 	"github.com/pulldoctor/pulldoctor/pkg/snapshot"
 )
@@ -28,12 +27,21 @@ func DiagnoseWith(s *snapshot.Snapshot, checks []Check) *finding.Report {
 		Gaps:           []finding.Gap{},
 	}
 	if s.StoppedReason != "" {
-		for _, m := range errclass.Classify(s.StoppedReason).Classification {
+		for _, m := range classify(s.StoppedReason).Classification {
 			r.Classification = append(r.Classification, finding.Classified{Cause: m.Cause, Confidence: m.Confidence})
 		}
 	}
-	for _, c := range checks {
-		r.Findings = append(r.Findings, c.Run(s)...)
+	// A Finding is large: gather each check's findings first and copy them once into a
+	// slice of the exact size, rather than growing it check by check.
+	per := make([][]finding.Finding, len(checks))
+	n := 0
+	for i, c := range checks {
+		per[i] = c.Run(s)
+		n += len(per[i])
+	}
+	r.Findings = make([]finding.Finding, 0, n)
+	for _, fs := range per {
+		r.Findings = append(r.Findings, fs...)
 	}
 	for _, g := range s.Gaps {
 		r.Gaps = append(r.Gaps, finding.Gap{Call: g.Call, Error: g.Error, Message: g.Message, Ref: g.Ref})

@@ -2,7 +2,6 @@ package check
 
 import (
 	"github.com/pulldoctor/pulldoctor/pkg/cause"
-	"github.com/pulldoctor/pulldoctor/pkg/errclass"
 	"github.com/pulldoctor/pulldoctor/pkg/finding"
 	"github.com/pulldoctor/pulldoctor/pkg/imageref"
 	"github.com/pulldoctor/pulldoctor/pkg/snapshot"
@@ -33,13 +32,13 @@ func (c DockerHubCredentials) Run(s *snapshot.Snapshot) []finding.Finding {
 	}
 	rateLimited := false
 	if s.StoppedReason != "" {
-		cl := errclass.Classify(s.StoppedReason).Classification
+		cl := classify(s.StoppedReason).Classification
 		rateLimited = cl[0].Cause == cause.RegistryRateLimit
 	}
 	var out []finding.Finding
 	for _, cd := range s.Containers() {
 		name, image := deref(cd.Name), deref(cd.Image)
-		ref, err := imageref.Parse(image)
+		ref, err := parseImage(image)
 		if err != nil || ref.Kind != imageref.KindDockerHub {
 			continue
 		}

@@ -40,7 +40,7 @@ func (c DockerHubRateLimit) Run(s *snapshot.Snapshot) []finding.Finding {
 	var out []finding.Finding
 	for _, cd := range s.Containers() {
 		image := deref(cd.Image)
-		ref, err := imageref.Parse(image)
+		ref, err := parseImage(image)
 		if err != nil || ref.Kind == imageref.KindECR {
 			continue
 		}

@@ -9,7 +9,6 @@ import (
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 
 	"github.com/pulldoctor/pulldoctor/pkg/cause"
-	"github.com/pulldoctor/pulldoctor/pkg/errclass"
 	"github.com/pulldoctor/pulldoctor/pkg/imageref"
 	"github.com/pulldoctor/pulldoctor/pkg/snapshot"
 )
@@ -46,7 +45,7 @@ func imageTargets(s *snapshot.Snapshot, kinds ...imageref.Kind) []imageTarget {
 	var out []imageTarget
 	for _, cd := range s.Containers() {
 		image := deref(cd.Image)
-		ref, err := imageref.Parse(image)
+		ref, err := parseImage(image)
 		if err != nil {
 			continue
 		}
@@ -248,7 +247,7 @@ func stoppedReasonCause(s *snapshot.Snapshot) cause.ID {
 	if s.StoppedReason == "" {
 		return ""
 	}
-	cl := errclass.Classify(s.StoppedReason).Classification
+	cl := classify(s.StoppedReason).Classification
 	if len(cl) == 0 {
 		return ""
 	}

@@ -36,7 +36,7 @@ func (c ExecRolePresent) Run(s *snapshot.Snapshot) []finding.Finding {
 	var hostNeeds, alwaysNeeds []string // why an execution role is needed
 	for _, cd := range s.Containers() {
 		name := deref(cd.Name)
-		if ref, err := imageref.Parse(deref(cd.Image)); err == nil && ref.Kind == imageref.KindECR {
+		if ref, err := parseImage(deref(cd.Image)); err == nil && ref.Kind == imageref.KindECR {
 			hostNeeds = append(hostNeeds, name+": private ECR image "+ref.String())
 		}
 		if cd.LogConfiguration != nil && cd.LogConfiguration.LogDriver == "awslogs" {

@@ -468,19 +468,19 @@ func permFinding(m Meta, sub *iamSubject, subject, what, whatJA string, rs []act
 			kind, kindJA = "is explicitly denied", "明示的に拒否されています"
 		}
 		f = newFinding(m, finding.Fail,
-			fmt.Sprintf("%s %s %s %s on %s (%s; %s)", sub.Kind, sub.ARN, kind, strings.Join(actionsOf(denied), ", "), what, decidingText(d), d.Reason),
-			fmt.Sprintf("%s %s: %s の %s が%s（%s）", sub.KindJA, sub.ARN, whatJA, strings.Join(actionsOf(denied), ", "), kindJA, decidingText(d)))
+			sub.Kind+" "+sub.ARN+" "+kind+" "+strings.Join(actionsOf(denied), ", ")+" on "+what+" ("+decidingText(d)+"; "+d.Reason+")",
+			sub.KindJA+" "+sub.ARN+": "+whatJA+" の "+strings.Join(actionsOf(denied), ", ")+" が"+kindJA+"（"+decidingText(d)+"）")
 		f.Remediation = rem(denied)
 	case finding.Unknown:
 		d := unknown[0].Dec
 		f = newFinding(m, finding.Unknown,
-			fmt.Sprintf("cannot decide whether %s %s may %s for %s: %s", sub.Kind, sub.ARN, strings.Join(actionsOf(unknown), ", "), what, d.Reason),
-			fmt.Sprintf("%s %s が %s の %s を実行できるか判定できません: %s", sub.KindJA, sub.ARN, whatJA, strings.Join(actionsOf(unknown), ", "), d.Reason))
+			"cannot decide whether "+sub.Kind+" "+sub.ARN+" may "+strings.Join(actionsOf(unknown), ", ")+" for "+what+": "+d.Reason,
+			sub.KindJA+" "+sub.ARN+" が "+whatJA+" の "+strings.Join(actionsOf(unknown), ", ")+" を実行できるか判定できません: "+d.Reason)
 		f.Needs = unknownNeeds(d)
 	default:
 		f = newFinding(m, finding.Pass,
-			fmt.Sprintf("%s %s allows %s for %s (%s)", sub.Kind, sub.ARN, acts, what, decidingText(rs[0].Dec)),
-			fmt.Sprintf("%s %s は %s の %s を許可しています（%s）", sub.KindJA, sub.ARN, whatJA, acts, decidingText(rs[0].Dec)))
+			sub.Kind+" "+sub.ARN+" allows "+acts+" for "+what+" ("+decidingText(rs[0].Dec)+")",
+			sub.KindJA+" "+sub.ARN+" は "+whatJA+" の "+acts+" を許可しています（"+decidingText(rs[0].Dec)+"）")
 	}
 	if scps {
 		f.Message += scpNote
@@ -580,9 +580,9 @@ var policyCache = struct {
 const policyCacheMax = 512
 
 func parsePolicyCached(doc []byte) (*iampolicy.Policy, error) {
-	key := string(doc)
+	// Indexing with string(doc) directly does not copy the document; only a miss does.
 	policyCache.Lock()
-	p, ok := policyCache.m[key]
+	p, ok := policyCache.m[string(doc)]
 	policyCache.Unlock()
 	if ok {
 		return p, nil
@@ -595,7 +595,7 @@ func parsePolicyCached(doc []byte) (*iampolicy.Policy, error) {
 	if len(policyCache.m) >= policyCacheMax {
 		policyCache.m = map[string]*iampolicy.Policy{}
 	}
-	policyCache.m[key] = p
+	policyCache.m[string(doc)] = p
 	policyCache.Unlock()
 	return p, nil
 }

@@ -3,7 +3,6 @@ package check
 import (
 	"github.com/pulldoctor/pulldoctor/pkg/cause"
 	"github.com/pulldoctor/pulldoctor/pkg/finding"
-	"github.com/pulldoctor/pulldoctor/pkg/imageref"
 	"github.com/pulldoctor/pulldoctor/pkg/snapshot"
 )
 
@@ -37,7 +36,7 @@ func (c ImageReferenceValid) Run(s *snapshot.Snapshot) []finding.Finding {
 	for _, cd := range containers {
 		name, image := deref(cd.Name), deref(cd.Image)
 		ev := finding.Evidence{Source: "ecs:DescribeTaskDefinition", Ref: name, Key: "image", Value: image}
-		ref, err := imageref.Parse(image)
+		ref, err := parseImage(image)
 		if err != nil {
 			f := newFinding(m, finding.Fail,
 				"container "+name+": "+err.Error(),

@@ -40,10 +40,13 @@ func runNetLayer(m Meta, s *snapshot.Snapshot, nl netLayer) []finding.Finding {
 		return []finding.Finding{unknownMissing(m, []string{"ecs:DescribeTaskDefinition"}, "the task definition", "タスク定義")}
 	}
 	a := netpath.For(s)
-	var dests []netpath.Destination
-	for _, d := range a.Needed() {
-		if nl.want == nil || nl.want(d) {
-			dests = append(dests, d)
+	// Pointers into the analyzer's shared, read-only list: a Destination is large, and every
+	// network check walks the same list.
+	needed := a.Needed()
+	dests := make([]*netpath.Destination, 0, len(needed))
+	for i := range needed {
+		if nl.want == nil || nl.want(needed[i]) {
+			dests = append(dests, &needed[i])
 		}
 	}
 	if len(dests) == 0 {
@@ -65,11 +68,18 @@ func runNetLayer(m Meta, s *snapshot.Snapshot, nl netLayer) []finding.Finding {
 		}
 		return out
 	}
-	var hits []hit
-	var paths []string
+	hits := make([]hit, 0, len(dests))
+	var paths strings.Builder
+	addPath := func(d *netpath.Destination, r netpath.Result) {
+		if paths.Len() > 0 {
+			paths.WriteByte('\n')
+		}
+		paths.WriteString(d.Name())
+		paths.WriteString(": ")
+		paths.WriteString(r.Path())
+	}
 	var unfollowed []hit // the route could not be followed, so the layer is undecided
-	for i := range dests {
-		d := &dests[i]
+	for _, d := range dests {
 		r := a.Reach(*d)
 		found := false
 		for _, l := range nl.layers {
@@ -79,11 +89,11 @@ func runNetLayer(m Meta, s *snapshot.Snapshot, nl netLayer) []finding.Finding {
 			}
 		}
 		if found {
-			paths = append(paths, d.Name()+": "+r.Path())
+			addPath(d, r)
 		} else if rs := r.Step(netpath.LayerRoute); rs != nil && rs.Status == netpath.Unknown && !nl.routeIndependent &&
 			(r.Via != netpath.ViaOutsideModel || nl.dependsOnInternet) {
 			unfollowed = append(unfollowed, hit{d, rs})
-			paths = append(paths, d.Name()+": "+r.Path())
+			addPath(d, r)
 		}
 	}
 	worst := func(st netpath.Status) []hit {
@@ -139,32 +149,42 @@ func runNetLayer(m Meta, s *snapshot.Snapshot, nl netLayer) []finding.Finding {
 			f.Evidence = appendEvidence(f.Evidence, h.st.Evidence)
 		}
 	}
-	f.Path = strings.Join(paths, "\n")
+	f.Path = paths.String()
 	return []finding.Finding{f}
 }
 
 // groupMessages joins per-destination messages, naming the destinations that share one.
 func groupMessages[T any](items []T, get func(T) (name, en, ja string)) (string, string) {
-	var order []string
-	names := map[string][]string{}
-	jas := map[string]string{}
+	// A handful of items: linear search beats building maps on every call.
+	type group struct {
+		en, ja string
+		names  []string
+	}
+	groups := make([]group, 0, len(items))
 	for _, it := range items {
 		n, en, ja := get(it)
-		if _, ok := names[en]; !ok {
-			order = append(order, en)
-			jas[en] = ja
+		i := 0
+		for i < len(groups) && groups[i].en != en {
+			i++
 		}
-		if !containsStr(names[en], n) {
-			names[en] = append(names[en], n)
+		if i == len(groups) {
+			groups = append(groups, group{en: en, ja: ja})
+		}
+		if !containsStr(groups[i].names, n) {
+			groups[i].names = append(groups[i].names, n)
 		}
 	}
-	var en, ja []string
-	for _, msg := range order {
-		who := strings.Join(names[msg], ", ")
-		en = append(en, who+": "+msg)
-		ja = append(ja, who+": "+jas[msg])
+	var en, ja strings.Builder
+	for i, g := range groups {
+		if i > 0 {
+			en.WriteString("; ")
+			ja.WriteString("／")
+		}
+		who := strings.Join(g.names, ", ")
+		en.WriteString(who + ": " + g.en)
+		ja.WriteString(who + ": " + g.ja)
 	}
-	return strings.Join(en, "; "), strings.Join(ja, "／")
+	return en.String(), ja.String()
 }
 
 func appendEvidence(dst, src []finding.Evidence) []finding.Evidence {

@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/pulldoctor/pulldoctor/pkg/cause"
-	"github.com/pulldoctor/pulldoctor/pkg/errclass"
 	"github.com/pulldoctor/pulldoctor/pkg/finding"
 	"github.com/pulldoctor/pulldoctor/pkg/snapshot"
 )
@@ -45,7 +44,7 @@ func (c StoppedReasonClassified) Run(s *snapshot.Snapshot) []finding.Finding {
 		return []finding.Finding{newFinding(m, finding.NotApplicable,
 			"no stopped reason to classify", "分類する停止理由がありません")}
 	}
-	res := errclass.Classify(text)
+	res := classify(text)
 	top := res.Classification[0]
 	ev := []finding.Evidence{{Source: "ecs:DescribeTasks", Ref: s.Target.Task, Key: "stoppedReason", Value: truncate(text, 400)}}
 	ex := res.Extracted

@@ -92,11 +92,20 @@ type Result struct {
 	Via    Via
 	Hops   []Hop
 	Steps  []Step
+	// path is Path() worked out once by Reach: every network check asks for it.
+	path string
 }
 
 // Path is the human string, e.g.
 // "subnet-1 → rtb-2 (0.0.0.0/0 → nat-3, available) → nat-3 in subnet-4 → rtb-5 (0.0.0.0/0 → igw-6)".
 func (r Result) Path() string {
+	if r.path != "" {
+		return r.path
+	}
+	return r.joinHops()
+}
+
+func (r Result) joinHops() string {
 	parts := make([]string, len(r.Hops))
 	for i, h := range r.Hops {
 		parts[i] = h.String()
@@ -165,6 +174,11 @@ type Analyzer struct {
 	mu     sync.Mutex
 	cache  map[Service]Result
 	needed []Destination
+	// dns is dnsStep's answer, the same for every destination.
+	dns *Step
+	// tails are reachInternet's answers: most destinations without an endpoint share the
+	// internet path, whose route, NAT, security group and NACL steps are the same each time.
+	tails map[tailKey]tail
 }
 
 // New indexes the snapshot and works out the ENI context that pulls the image.
@@ -302,7 +316,8 @@ func (a *Analyzer) Reach(d Destination) Result {
 		r.Dest = d
 		return r
 	}
-	r := Result{Dest: d, Via: ViaNone}
+	// A path has about half a dozen steps; growing the slice one Step at a time dominated.
+	r := Result{Dest: d, Via: ViaNone, Steps: make([]Step, 0, 8)}
 	if a.setup != nil {
 		r.add(*a.setup)
 		r.finish()
@@ -319,6 +334,7 @@ func (a *Analyzer) Reach(d Destination) Result {
 	}
 	a.attribute(&r)
 	r.finish()
+	r.path = r.joinHops()
 	a.cache[key] = r
 	return r
 }

@@ -2,6 +2,7 @@ package netpath
 
 import (
 	"net/netip"
+	"slices"
 	"strings"
 
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
@@ -127,9 +128,52 @@ func rtNote(explicit bool, text string) string {
 	return "main, " + text
 }
 
+// tailKey names one reachInternet question: what it appends depends only on the destination
+// set, whether the DNS step is still to be added, and whether an S3 block is an S3 cause.
+type tailKey struct {
+	dest      string
+	addDNS    bool
+	s3        bool
+	startHops int
+}
+
+// tail is what reachInternet appended to a Result.
+type tail struct {
+	via   Via
+	hops  []Hop
+	steps []Step
+}
+
 // reachInternet follows the route table to an IGW or a NAT gateway and then checks the task's
-// security groups and NACL towards d.
+// security groups and NACL towards d. The answer is memoised per analyzer (see tails); a
+// replay appends the same hops and steps the first walk did.
 func (a *Analyzer) reachInternet(r *Result, d destSet, dns bool) {
+	if r.Via != ViaNone {
+		a.walkInternet(r, d, dns)
+		return
+	}
+	k := tailKey{dest: d.name, addDNS: !dns && r.Step(LayerDNS) == nil, s3: r.Dest.Service == S3, startHops: len(r.Hops)}
+	if t, ok := a.tails[k]; ok {
+		r.Via = t.via
+		r.Hops = append(r.Hops, t.hops...)
+		r.Steps = append(r.Steps, t.steps...)
+		return
+	}
+	h0, s0 := len(r.Hops), len(r.Steps)
+	a.walkInternet(r, d, dns)
+	// Steps are values, but their slices would be shared between Results: clip them so that
+	// an append on one Result's copy can never write into another's.
+	for i := s0; i < len(r.Steps); i++ {
+		r.Steps[i].Evidence = slices.Clip(r.Steps[i].Evidence)
+		r.Steps[i].Needs = slices.Clip(r.Steps[i].Needs)
+	}
+	if a.tails == nil {
+		a.tails = map[tailKey]tail{}
+	}
+	a.tails[k] = tail{via: r.Via, hops: slices.Clone(r.Hops[h0:]), steps: slices.Clone(r.Steps[s0:])}
+}
+
+func (a *Analyzer) walkInternet(r *Result, d destSet, dns bool) {
 	if !dns {
 		a.addDNS(r)
 	}
@@ -442,7 +486,19 @@ func (a *Analyzer) addDNS(r *Result) {
 	r.add(a.dnsStep())
 }
 
+// dnsStep is the same for every destination: worked out once per analyzer, its slices
+// clipped so that a caller appending evidence to its copy gets its own array.
 func (a *Analyzer) dnsStep() Step {
+	if a.dns == nil {
+		st := a.walkDNS()
+		st.Evidence = slices.Clip(st.Evidence)
+		st.Needs = slices.Clip(st.Needs)
+		a.dns = &st
+	}
+	return *a.dns
+}
+
+func (a *Analyzer) walkDNS() Step {
 	if a.vpc == nil {
 		return a.missing(LayerDNS, "ec2:DescribeVpcs", a.vpcID, "VPC "+a.vpcID, "VPC "+a.vpcID)
 	}
