@@ -16,7 +16,7 @@ func Markdown(w io.Writer, r *finding.Report, o Options) error {
 	lang := o.Lang
 	p := func(format string, a ...any) { fmt.Fprintf(bw, format, a...) }
 	p("# pulldoctor\n\n")
-	if t := targetLine(r.Target); t != "" {
+	if t := targetLine(r.Target, lang); t != "" {
 		p("**%s:** %s  \n", label(lang, "target"), mdEscape(t))
 	}
 	if r.StoppedReason != "" {

@@ -82,6 +82,7 @@ var labelsEN = map[string]string{
 	"failing": "Problems found", "unknown": "Could not decide", "passed": "Ruled out", "na": "Not applicable",
 	"evidence": "evidence", "fix": "fix", "path": "path", "needs": "needs", "docs": "docs", "gaps": "Reads that failed",
 	"none": "No problem found.", "terraform": "terraform", "policy": "policy", "also": "also failing",
+	"task": "task", "service": "service", "taskdef": "task definition", "cluster": "cluster",
 }
 
 var labelsJA = map[string]string{
@@ -89,4 +90,5 @@ var labelsJA = map[string]string{
 	"failing": "見つかった問題", "unknown": "判定できなかったもの", "passed": "問題なし（除外済み）", "na": "対象外",
 	"evidence": "根拠", "fix": "対処", "path": "経路", "needs": "必要な権限", "docs": "ドキュメント", "gaps": "読み取りに失敗した API",
 	"none": "問題は見つかりませんでした。", "terraform": "terraform", "policy": "ポリシー", "also": "他にも失敗",
+	"task": "タスク", "service": "サービス", "taskdef": "タスク定義", "cluster": "クラスター",
 }

@@ -18,7 +18,7 @@ func Text(w io.Writer, r *finding.Report, o Options) error {
 	lang := o.Lang
 	p := func(format string, a ...any) { fmt.Fprintf(bw, format, a...) }
 
-	if t := targetLine(r.Target); t != "" {
+	if t := targetLine(r.Target, lang); t != "" {
 		p("%s: %s\n", label(lang, "target"), t)
 	}
 	if r.StoppedReason != "" {
@@ -189,21 +189,22 @@ func orderByVerdict(fails []finding.Finding, causes []cause.ID) []finding.Findin
 	return out
 }
 
-func targetLine(t finding.Target) string {
+func targetLine(t finding.Target, lang string) string {
+	word := func(key string) string { return label(lang, key) + " " }
 	var parts []string
 	switch {
 	case t.Task != "":
-		parts = append(parts, "task "+t.Task)
+		parts = append(parts, word("task")+t.Task)
 	case t.Service != "":
-		parts = append(parts, "service "+t.Service)
+		parts = append(parts, word("service")+t.Service)
 	case t.TaskDefinition != "":
-		parts = append(parts, "task definition "+t.TaskDefinition)
+		parts = append(parts, word("taskdef")+t.TaskDefinition)
 	}
 	if t.Service != "" && t.Task != "" {
-		parts = append(parts, "service "+t.Service)
+		parts = append(parts, word("service")+t.Service)
 	}
 	if t.Cluster != "" {
-		parts = append(parts, "cluster "+t.Cluster)
+		parts = append(parts, word("cluster")+t.Cluster)
 	}
 	if t.Region != "" {
 		parts = append(parts, t.Region)
