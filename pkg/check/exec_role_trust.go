@@ -87,15 +87,18 @@ func (c ExecRoleTrust) Run(s *snapshot.Snapshot) []finding.Finding {
 		iampolicy.PolicySet{Resource: &iampolicy.NamedPolicy{Name: "trust policy of " + arn, Policy: pol}, SCPs: []iampolicy.SCPLevel{}},
 		iampolicy.Request{PrincipalARN: ecsTasksPrincipal, Action: "sts:AssumeRole", Resource: arn, Context: ctx, ContextComplete: complete},
 	)
+	// Sized once: this evidence is printed whatever the outcome.
+	dr := actionResult{Action: "sts:AssumeRole", Resource: arn, Dec: d}
+	ev = append(make([]finding.Evidence, 0, len(ev)+2+decisionEvidenceLen(dr)), ev...)
 	ev = append(ev, finding.Evidence{Source: "iam:GetRole", Ref: arn, Key: "AssumeRolePolicyDocument", Value: shorten(compactJSON(r.AssumeRolePolicyDocument), 400)})
 	ev = append(ev, finding.Evidence{Source: "request context", Key: "aws:SourceAccount / aws:SourceArn", Value: orPlaceholder(account, "?") + " / " + orPlaceholder(taskARN, "?")})
-	ev = append(ev, decisionEvidence(actionResult{Action: "sts:AssumeRole", Resource: arn, Dec: d})...)
+	ev = appendDecisionEvidence(ev, dr)
 	name := snapshot.RoleNameFromARN(arn)
 	switch d.Effect {
 	case iampolicy.Allow:
 		f := newFinding(m, finding.Pass,
-			fmt.Sprintf("%s may assume %s (%s)", ecsTasksPrincipal, arn, decidingText(d)),
-			fmt.Sprintf("%s は %s を引き受けられます（%s）", ecsTasksPrincipal, arn, decidingText(d)))
+			ecsTasksPrincipal+" may assume "+arn+" ("+decidingText(d)+")",
+			ecsTasksPrincipal+" は "+arn+" を引き受けられます（"+decidingText(d)+"）")
 		f.Evidence = ev
 		return []finding.Finding{f}
 	case iampolicy.Unknown:

@@ -1,10 +1,10 @@
 package check
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -250,30 +250,46 @@ func actionsOf(rs []actionResult) []string {
 // decisionEvidence turns a decision into evidence: the deciding statements (or "no
 // statement allows it") and the evaluator's reason.
 func decisionEvidence(r actionResult) []finding.Evidence {
+	return appendDecisionEvidence(nil, r)
+}
+
+// appendDecisionEvidence is decisionEvidence appended to dst: permFinding collects the
+// evidence of several decisions into one slice sized up front.
+func appendDecisionEvidence(dst []finding.Evidence, r actionResult) []finding.Evidence {
 	src := "iampolicy:Evaluate"
 	key := r.Action + " on " + r.Resource
-	var ev []finding.Evidence
 	for _, ref := range r.Dec.Deciding {
-		ev = append(ev, finding.Evidence{Source: src, Ref: ref.Policy, Key: key, Value: r.Dec.Effect.String() + " by " + iamStmtName(ref)})
+		dst = append(dst, finding.Evidence{Source: src, Ref: ref.Policy, Key: key, Value: r.Dec.Effect.String() + " by " + iamStmtName(ref)})
 	}
 	if len(r.Dec.Deciding) == 0 {
 		v := r.Dec.Effect.String()
 		if r.Dec.Effect == iampolicy.ImplicitDeny {
 			v += ": no statement allows it"
 		}
-		ev = append(ev, finding.Evidence{Source: src, Key: key, Value: v})
+		dst = append(dst, finding.Evidence{Source: src, Key: key, Value: v})
 	}
 	if r.Dec.Reason != "" {
-		ev = append(ev, finding.Evidence{Source: src, Key: "reason", Value: r.Dec.Reason})
+		dst = append(dst, finding.Evidence{Source: src, Key: "reason", Value: r.Dec.Reason})
 	}
-	return ev
+	return dst
 }
 
+// decisionEvidenceLen is how many items appendDecisionEvidence adds for r.
+func decisionEvidenceLen(r actionResult) int {
+	n := max(len(r.Dec.Deciding), 1)
+	if r.Dec.Reason != "" {
+		n++
+	}
+	return n
+}
+
+// iamStmtName is `statement "Sid" (#3)` or `statement #3`. Built by hand, not with
+// fmt.Sprintf: it is called for every deciding statement of every evaluated action.
 func iamStmtName(ref iampolicy.StatementRef) string {
 	if ref.Sid != "" {
-		return fmt.Sprintf("statement %q (#%d)", ref.Sid, ref.Index)
+		return "statement " + strconv.Quote(ref.Sid) + " (#" + strconv.Itoa(ref.Index) + ")"
 	}
-	return fmt.Sprintf("statement #%d", ref.Index)
+	return "statement #" + strconv.Itoa(ref.Index)
 }
 
 // decidingText names the statement that decided, for messages.
@@ -457,6 +473,11 @@ func iamStrings(v any) []string {
 // the request ("pull of my-app"). rem builds the fix for a failure.
 func permFinding(m Meta, sub *iamSubject, subject, what, whatJA string, rs []actionResult, ev []finding.Evidence, rem func(denied []actionResult) *finding.Remediation) finding.Finding {
 	st, denied, unknown, scps := iamSummarize(rs)
+	// The SCP note goes into the one concatenation that builds each message.
+	note, noteJA := "", ""
+	if scps {
+		note, noteJA = scpNote, scpNoteJA
+	}
 	var f finding.Finding
 	acts := strings.Join(actionsOf(rs), ", ")
 	switch st {
@@ -468,29 +489,32 @@ func permFinding(m Meta, sub *iamSubject, subject, what, whatJA string, rs []act
 			kind, kindJA = "is explicitly denied", "明示的に拒否されています"
 		}
 		f = newFinding(m, finding.Fail,
-			sub.Kind+" "+sub.ARN+" "+kind+" "+strings.Join(actionsOf(denied), ", ")+" on "+what+" ("+decidingText(d)+"; "+d.Reason+")",
-			sub.KindJA+" "+sub.ARN+": "+whatJA+" の "+strings.Join(actionsOf(denied), ", ")+" が"+kindJA+"（"+decidingText(d)+"）")
+			sub.Kind+" "+sub.ARN+" "+kind+" "+strings.Join(actionsOf(denied), ", ")+" on "+what+" ("+decidingText(d)+"; "+d.Reason+")"+note,
+			sub.KindJA+" "+sub.ARN+": "+whatJA+" の "+strings.Join(actionsOf(denied), ", ")+" が"+kindJA+"（"+decidingText(d)+"）"+noteJA)
 		f.Remediation = rem(denied)
 	case finding.Unknown:
 		d := unknown[0].Dec
 		f = newFinding(m, finding.Unknown,
-			"cannot decide whether "+sub.Kind+" "+sub.ARN+" may "+strings.Join(actionsOf(unknown), ", ")+" for "+what+": "+d.Reason,
-			sub.KindJA+" "+sub.ARN+" が "+whatJA+" の "+strings.Join(actionsOf(unknown), ", ")+" を実行できるか判定できません: "+d.Reason)
+			"cannot decide whether "+sub.Kind+" "+sub.ARN+" may "+strings.Join(actionsOf(unknown), ", ")+" for "+what+": "+d.Reason+note,
+			sub.KindJA+" "+sub.ARN+" が "+whatJA+" の "+strings.Join(actionsOf(unknown), ", ")+" を実行できるか判定できません: "+d.Reason+noteJA)
 		f.Needs = unknownNeeds(d)
 	default:
 		f = newFinding(m, finding.Pass,
-			sub.Kind+" "+sub.ARN+" allows "+acts+" for "+what+" ("+decidingText(rs[0].Dec)+")",
-			sub.KindJA+" "+sub.ARN+" は "+whatJA+" の "+acts+" を許可しています（"+decidingText(rs[0].Dec)+"）")
-	}
-	if scps {
-		f.Message += scpNote
-		f.MessageJA += scpNoteJA
+			sub.Kind+" "+sub.ARN+" allows "+acts+" for "+what+" ("+decidingText(rs[0].Dec)+")"+note,
+			sub.KindJA+" "+sub.ARN+" は "+whatJA+" の "+acts+" を許可しています（"+decidingText(rs[0].Dec)+"）"+noteJA)
 	}
 	f.Subject = subject
+	// Every IAM finding, passing ones included, prints this evidence: size it once instead
+	// of growing it item by item.
+	n := len(f.Evidence) + len(ev) + 2
+	for _, r := range rs {
+		n += decisionEvidenceLen(r)
+	}
+	f.Evidence = append(make([]finding.Evidence, 0, n), f.Evidence...)
 	f.Evidence = append(f.Evidence, ev...)
 	f.Evidence = append(f.Evidence, sub.policiesEvidence())
 	for _, r := range rs {
-		f.Evidence = append(f.Evidence, decisionEvidence(r)...)
+		f.Evidence = appendDecisionEvidence(f.Evidence, r)
 	}
 	if scps {
 		f.Evidence = append(f.Evidence, scpEvidence())
@@ -557,15 +581,6 @@ func iamSortedKeys(m map[string]bool) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// compactJSON renders a raw document on one line for evidence.
-func compactJSON(raw json.RawMessage) string {
-	var b bytes.Buffer
-	if json.Compact(&b, raw) == nil {
-		return b.String()
-	}
-	return string(raw)
 }
 
 // policyCache memoises parsed policy documents: every IAM check evaluates the same role, and

@@ -1,6 +1,8 @@
 package check
 
 import (
+	"bytes"
+	"encoding/json"
 	"sync"
 
 	"github.com/pulldoctor/pulldoctor/pkg/errclass"
@@ -37,6 +39,18 @@ func (c *memo[V]) get(key string, compute func(string) V) V {
 	return v
 }
 
+// getBytes is get for a key held as bytes: a hit costs no copy of the key (indexing a map
+// with string(b) does not allocate); only a miss stores one.
+func (c *memo[V]) getBytes(key []byte, compute func(string) V) V {
+	c.Lock()
+	v, ok := c.m[string(key)]
+	c.Unlock()
+	if ok {
+		return v
+	}
+	return c.get(string(key), compute)
+}
+
 var classifyMemo memo[errclass.Result]
 
 // classify is errclass.Classify, memoised. The result's slices are shared: do not modify.
@@ -58,4 +72,18 @@ func parseImage(image string) (imageref.Ref, error) {
 		return parsedImage{ref, err}
 	})
 	return p.ref, p.err
+}
+
+var compactMemo memo[string]
+
+// compactJSON renders a raw document on one line for evidence. Memoised: the trust and
+// repository policies are quoted by several checks on every run.
+func compactJSON(raw json.RawMessage) string {
+	return compactMemo.getBytes(raw, func(doc string) string {
+		var b bytes.Buffer
+		if json.Compact(&b, []byte(doc)) == nil {
+			return b.String()
+		}
+		return doc
+	})
 }

@@ -68,17 +68,15 @@ func runNetLayer(m Meta, s *snapshot.Snapshot, nl netLayer) []finding.Finding {
 		}
 		return out
 	}
-	hits := make([]hit, 0, len(dests))
-	var paths strings.Builder
-	addPath := func(d *netpath.Destination, r netpath.Result) {
-		if paths.Len() > 0 {
-			paths.WriteByte('\n')
-		}
-		paths.WriteString(d.Name())
-		paths.WriteString(": ")
-		paths.WriteString(r.Path())
-	}
+	// A task needs a handful of destinations: fixed buffers keep hits and lines on the stack.
+	var hbuf [16]hit
+	var lbuf [16]*netpath.Destination
+	hits := hbuf[:0]
+	// The destinations whose path the finding shows; the analyzer joins (and memoises)
+	// their lines: most network checks show the same ones.
+	lines := lbuf[:0]
 	var unfollowed []hit // the route could not be followed, so the layer is undecided
+	var nBlocked, nUnknown, nWarn int
 	for _, d := range dests {
 		r := a.Reach(*d)
 		found := false
@@ -86,18 +84,26 @@ func runNetLayer(m Meta, s *snapshot.Snapshot, nl netLayer) []finding.Finding {
 			if st := r.Step(l); st != nil && st.Status != netpath.Skipped {
 				hits = append(hits, hit{d, st})
 				found = true
+				switch st.Status {
+				case netpath.Blocked:
+					nBlocked++
+				case netpath.Unknown:
+					nUnknown++
+				case netpath.Warn:
+					nWarn++
+				}
 			}
 		}
 		if found {
-			addPath(d, r)
+			lines = append(lines, d)
 		} else if rs := r.Step(netpath.LayerRoute); rs != nil && rs.Status == netpath.Unknown && !nl.routeIndependent &&
 			(r.Via != netpath.ViaOutsideModel || nl.dependsOnInternet) {
 			unfollowed = append(unfollowed, hit{d, rs})
-			addPath(d, r)
+			lines = append(lines, d)
 		}
 	}
-	worst := func(st netpath.Status) []hit {
-		var out []hit
+	worst := func(st netpath.Status, n int) []hit {
+		out := make([]hit, 0, n)
 		for _, h := range hits {
 			if h.st.Status == st {
 				out = append(out, h)
@@ -107,8 +113,8 @@ func runNetLayer(m Meta, s *snapshot.Snapshot, nl netLayer) []finding.Finding {
 	}
 	var f finding.Finding
 	switch {
-	case len(worst(netpath.Blocked)) > 0:
-		bs := worst(netpath.Blocked)
+	case nBlocked > 0:
+		bs := worst(netpath.Blocked, nBlocked)
 		en, ja := groupMessages(bs, func(h hit) (string, string, string) { return h.d.Name(), h.st.Message, h.st.MessageJA })
 		f = newFinding(m, finding.Fail, en, ja)
 		if bs[0].st.Cause != "" {
@@ -118,8 +124,8 @@ func runNetLayer(m Meta, s *snapshot.Snapshot, nl netLayer) []finding.Finding {
 			f.Evidence = appendEvidence(f.Evidence, h.st.Evidence)
 		}
 		f.Remediation = mergeFixes(fixes(bs))
-	case len(worst(netpath.Unknown)) > 0 || len(unfollowed) > 0:
-		us := append(worst(netpath.Unknown), unfollowed...)
+	case nUnknown > 0 || len(unfollowed) > 0:
+		us := append(worst(netpath.Unknown, nUnknown+len(unfollowed)), unfollowed...)
 		en, ja := groupMessages(us, func(h hit) (string, string, string) { return h.d.Name(), h.st.Message, h.st.MessageJA })
 		f = newFinding(m, finding.Unknown, en, ja)
 		for _, h := range us {
@@ -135,8 +141,8 @@ func runNetLayer(m Meta, s *snapshot.Snapshot, nl netLayer) []finding.Finding {
 	case len(hits) == 0:
 		f = newFinding(m, finding.NotApplicable, nl.naEN, nl.naJA)
 	default:
-		ws := worst(netpath.Warn)
-		if len(ws) > 0 {
+		if nWarn > 0 {
+			ws := worst(netpath.Warn, nWarn)
 			en, ja := groupMessages(ws, func(h hit) (string, string, string) { return h.d.Name(), h.st.Message, h.st.MessageJA })
 			f = newFinding(m, finding.Pass, "passes with a warning: "+en, "警告付きで合格: "+ja)
 			f.Severity = finding.Warning
@@ -145,44 +151,101 @@ func runNetLayer(m Meta, s *snapshot.Snapshot, nl netLayer) []finding.Finding {
 			en, ja := groupMessages(hits, func(h hit) (string, string, string) { return h.d.Name(), h.st.Message, h.st.MessageJA })
 			f = newFinding(m, finding.Pass, en, ja)
 		}
+		n := 0
+		for _, h := range hits {
+			n += len(h.st.Evidence)
+		}
+		if n > 0 {
+			f.Evidence = make([]finding.Evidence, 0, n)
+		}
 		for _, h := range hits {
 			f.Evidence = appendEvidence(f.Evidence, h.st.Evidence)
 		}
 	}
-	f.Path = paths.String()
+	f.Path = a.PathLines(lines)
 	return []finding.Finding{f}
 }
 
 // groupMessages joins per-destination messages, naming the destinations that share one.
 func groupMessages[T any](items []T, get func(T) (name, en, ja string)) (string, string) {
-	// A handful of items: linear search beats building maps on every call.
-	type group struct {
-		en, ja string
-		names  []string
-	}
-	groups := make([]group, 0, len(items))
+	// A handful of items: linear search beats building maps on every call. Each item
+	// records its group; the names are written straight from the items (no per-group name
+	// slices, no intermediate strings), into builders sized exactly.
+	type group struct{ en, ja string }
+	var gbuf [8]group
+	var ibuf [16]int
+	groups := gbuf[:0]
+	of := ibuf[:0] // of[i] is the group of items[i]
 	for _, it := range items {
-		n, en, ja := get(it)
-		i := 0
-		for i < len(groups) && groups[i].en != en {
-			i++
+		_, en, ja := get(it)
+		g := 0
+		for g < len(groups) && groups[g].en != en {
+			g++
 		}
-		if i == len(groups) {
+		if g == len(groups) {
 			groups = append(groups, group{en: en, ja: ja})
 		}
-		if !containsStr(groups[i].names, n) {
-			groups[i].names = append(groups[i].names, n)
+		of = append(of, g)
+	}
+	// first reports whether item i is the first of its group with its name (a destination
+	// is named once per group).
+	first := func(i int) bool {
+		n, _, _ := get(items[i])
+		for j := 0; j < i; j++ {
+			if of[j] == of[i] {
+				if m, _, _ := get(items[j]); m == n {
+					return false
+				}
+			}
 		}
+		return true
+	}
+	nEN, nJA := 0, 0
+	for g, gr := range groups {
+		if g > 0 {
+			nEN += len("; ")
+			nJA += len("／")
+		}
+		who := 0
+		k := 0
+		for i := range items {
+			if of[i] == g && first(i) {
+				if k > 0 {
+					who += len(", ")
+				}
+				n, _, _ := get(items[i])
+				who += len(n)
+				k++
+			}
+		}
+		nEN += who + len(": ") + len(gr.en)
+		nJA += who + len(": ") + len(gr.ja)
 	}
 	var en, ja strings.Builder
-	for i, g := range groups {
-		if i > 0 {
+	en.Grow(nEN)
+	ja.Grow(nJA)
+	for g, gr := range groups {
+		if g > 0 {
 			en.WriteString("; ")
 			ja.WriteString("／")
 		}
-		who := strings.Join(g.names, ", ")
-		en.WriteString(who + ": " + g.en)
-		ja.WriteString(who + ": " + g.ja)
+		k := 0
+		for i := range items {
+			if of[i] == g && first(i) {
+				if k > 0 {
+					en.WriteString(", ")
+					ja.WriteString(", ")
+				}
+				n, _, _ := get(items[i])
+				en.WriteString(n)
+				ja.WriteString(n)
+				k++
+			}
+		}
+		en.WriteString(": ")
+		en.WriteString(gr.en)
+		ja.WriteString(": ")
+		ja.WriteString(gr.ja)
 	}
 	return en.String(), ja.String()
 }

@@ -478,11 +478,27 @@ func Evaluate(set PolicySet, req Request) Decision {
 		}
 	}
 
+	// tallies visits every tally in order. A fixed array plus the SCP slice, rather than
+	// appending pointers to a new slice, keeps id, bd and res on the stack: Evaluate runs for
+	// every action of every IAM check.
+	tallies := func(yield func(*tally) bool) {
+		for _, t := range [3]*tally{&id, &bd, &res} {
+			if !yield(t) {
+				return
+			}
+		}
+		for i := range scp {
+			if !yield(&scp[i]) {
+				return
+			}
+		}
+	}
+
 	// 1. explicit deny
 	deny := or(or(id.deny, bd.deny), res.deny)
 	var denyRefs, maybeDeny []StatementRef
 	whyDeny := ""
-	for _, t := range append([]*tally{&id, &bd, &res}, ptrs(scp)...) {
+	for t := range tallies {
 		deny = or(deny, t.deny)
 		denyRefs = append(denyRefs, t.denyRefs...)
 		maybeDeny = append(maybeDeny, t.maybeDeny...)
@@ -577,7 +593,7 @@ func Evaluate(set PolicySet, req Request) Decision {
 		dec.Reason = "allowed by " + dec.Deciding[0].String()
 	default:
 		dec.Effect = Unknown
-		for _, t := range append([]*tally{&id, &bd, &res}, ptrs(scp)...) {
+		for t := range tallies {
 			dec.Deciding = append(dec.Deciding, t.maybeAllow...)
 			if dec.Reason == "" && t.whyAllow != "" {
 				dec.Reason = "an Allow statement may apply: " + t.whyAllow
@@ -588,12 +604,4 @@ func Evaluate(set PolicySet, req Request) Decision {
 		}
 	}
 	return dec
-}
-
-func ptrs(ts []tally) []*tally {
-	out := make([]*tally, len(ts))
-	for i := range ts {
-		out[i] = &ts[i]
-	}
-	return out
 }

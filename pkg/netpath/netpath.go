@@ -172,18 +172,20 @@ type Analyzer struct {
 	endpoints []*ec2types.VpcEndpoint // in the task's VPC
 
 	mu     sync.Mutex
-	cache  map[Service]Result
+	cache  map[reachKey]Result
 	needed []Destination
 	// dns is dnsStep's answer, the same for every destination.
 	dns *Step
 	// tails are reachInternet's answers: most destinations without an endpoint share the
 	// internet path, whose route, NAT, security group and NACL steps are the same each time.
 	tails map[tailKey]tail
+	// paths are PathLines' answers by set of destinations.
+	paths map[uint64]string
 }
 
 // New indexes the snapshot and works out the ENI context that pulls the image.
 func New(s *snapshot.Snapshot) *Analyzer {
-	a := &Analyzer{s: s, cache: map[Service]Result{}}
+	a := &Analyzer{s: s, cache: make(map[reachKey]Result, 8)}
 	n := &s.Network
 	a.subnets = make(map[string]*ec2types.Subnet, len(n.Subnets))
 	for i := range n.Subnets {
@@ -193,8 +195,10 @@ func New(s *snapshot.Snapshot) *Analyzer {
 	for i := range n.SecurityGroups {
 		a.sgs[deref(n.SecurityGroups[i].GroupId)] = &n.SecurityGroups[i]
 	}
-	a.rtAssoc = map[string]*ec2types.RouteTable{}
-	a.rtMain = map[string]*ec2types.RouteTable{}
+	// Presized: a table usually has an association or two, and a snapshot one VPC; growing
+	// the maps from empty cost more than filling them.
+	a.rtAssoc = make(map[string]*ec2types.RouteTable, 2*len(n.RouteTables))
+	a.rtMain = make(map[string]*ec2types.RouteTable, 1)
 	a.rtByID = make(map[string]*ec2types.RouteTable, len(n.RouteTables))
 	for i := range n.RouteTables {
 		t := &n.RouteTables[i]
@@ -222,8 +226,8 @@ func New(s *snapshot.Snapshot) *Analyzer {
 	for i := range n.PrefixLists {
 		a.pls[n.PrefixLists[i].PrefixListID] = &n.PrefixLists[i]
 	}
-	a.aclAssoc = map[string]*ec2types.NetworkAcl{}
-	a.aclDef = map[string]*ec2types.NetworkAcl{}
+	a.aclAssoc = make(map[string]*ec2types.NetworkAcl, 2*len(n.NetworkAcls))
+	a.aclDef = make(map[string]*ec2types.NetworkAcl, 1)
 	for i := range n.NetworkAcls {
 		acl := &n.NetworkAcls[i]
 		for _, as := range acl.Associations {
@@ -304,13 +308,21 @@ func (a *Analyzer) ENI() snapshot.ENIContext { return a.eni }
 // Endpoints are the VPC endpoints in the task's VPC.
 func (a *Analyzer) Endpoints() []*ec2types.VpcEndpoint { return a.endpoints }
 
+// reachKey names one memoised Reach answer: the service, and the host for internet
+// destinations.
+type reachKey struct {
+	svc  Service
+	host string
+}
+
 // Reach evaluates every layer of the path to one destination.
 func (a *Analyzer) Reach(d Destination) Result {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	key := d.Service
+	// A struct key, not "internet:"+host: every network check asks for every destination.
+	key := reachKey{svc: d.Service}
 	if d.Service == Internet {
-		key = Service("internet:" + d.Host)
+		key.host = d.Host
 	}
 	if r, ok := a.cache[key]; ok {
 		r.Dest = d
@@ -323,7 +335,8 @@ func (a *Analyzer) Reach(d Destination) Result {
 		r.finish()
 		return r
 	}
-	r.Hops = append(r.Hops, Hop{ID: a.SubnetID(), Note: a.az})
+	// Paths are a handful of hops (subnet, route table, NAT, its route table, endpoint).
+	r.Hops = append(make([]Hop, 0, 5), Hop{ID: a.SubnetID(), Note: a.az})
 	switch {
 	case d.Service == S3:
 		a.reachS3(&r)
@@ -350,6 +363,64 @@ func (a *Analyzer) Needed() []Destination {
 		}
 	}
 	return a.needed
+}
+
+// PathLines joins "name: path" lines, one per destination, in order: the Path of a network
+// finding. Most network checks name the same destinations, so the string is memoised per
+// analyzer by the set of Needed() destinations it covers (ds must point into Needed(); other
+// destinations are joined without memoising).
+func (a *Analyzer) PathLines(ds []*Destination) string {
+	needed := a.Needed()
+	var set uint64
+	memo := len(needed) <= 64
+	for _, d := range ds {
+		i := 0
+		for i < len(needed) && &needed[i] != d {
+			i++
+		}
+		if i == len(needed) || i >= 64 {
+			memo = false
+			break
+		}
+		set |= 1 << i
+	}
+	if memo {
+		a.mu.Lock()
+		p, ok := a.paths[set]
+		a.mu.Unlock()
+		if ok {
+			return p
+		}
+	}
+	results := make([]Result, len(ds))
+	n := 0
+	for i, d := range ds {
+		results[i] = a.Reach(*d)
+		if i > 0 {
+			n++
+		}
+		n += len(d.Name()) + len(": ") + len(results[i].Path())
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for i, d := range ds {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(d.Name())
+		b.WriteString(": ")
+		b.WriteString(results[i].Path())
+	}
+	p := b.String()
+	if memo {
+		a.mu.Lock()
+		if a.paths == nil {
+			a.paths = make(map[uint64]string, 4)
+		}
+		a.paths[set] = p
+		a.mu.Unlock()
+	}
+	return p
 }
 
 // ReachAll evaluates each destination.

@@ -359,14 +359,16 @@ func describeEntry(e ec2types.NetworkAclEntry) string {
 	case "17":
 		proto = "udp"
 	}
-	ports := ""
+	// One concatenation rather than fmt.Sprintf: the deciding rule of every NACL step is
+	// described, for every destination.
+	from, to := "", ""
 	if e.PortRange != nil && e.PortRange.From != nil && e.PortRange.To != nil {
-		ports = " " + strconv.Itoa(int(*e.PortRange.From))
+		from = " " + strconv.Itoa(int(*e.PortRange.From))
 		if *e.PortRange.To != *e.PortRange.From {
-			ports += "-" + strconv.Itoa(int(*e.PortRange.To))
+			to = "-" + strconv.Itoa(int(*e.PortRange.To))
 		}
 	}
-	return fmt.Sprintf("#%d %s %s%s %s", num(e.RuleNumber), e.RuleAction, proto, ports, deref(e.CidrBlock))
+	return "#" + strconv.Itoa(int(num(e.RuleNumber))) + " " + string(e.RuleAction) + " " + proto + from + to + " " + deref(e.CidrBlock)
 }
 
 // maxRuleEvidence bounds the rules quoted as evidence; the deciding rule is named in the
