@@ -39,17 +39,18 @@ func runNetLayer(m Meta, s *snapshot.Snapshot, nl netLayer) []finding.Finding {
 		}
 		return []finding.Finding{unknownMissing(m, []string{"ecs:DescribeTaskDefinition"}, "the task definition", "タスク定義")}
 	}
-	a := netpath.For(s)
-	// Pointers into the analyzer's shared, read-only list: a Destination is large, and every
-	// network check walks the same list.
+	a := netpath.ForWith(s, parseImage)
+	// The analyzer works out every needed destination's path once (Results), shared by the
+	// eleven network checks and read-only: each check only picks its layers' steps and
+	// formats its finding. Pointers into the shared lists: Destination and Result are large.
 	needed := a.Needed()
-	dests := make([]*netpath.Destination, 0, len(needed))
+	nDests := 0
 	for i := range needed {
 		if nl.want == nil || nl.want(needed[i]) {
-			dests = append(dests, &needed[i])
+			nDests++
 		}
 	}
-	if len(dests) == 0 {
+	if nDests == 0 {
 		return []finding.Finding{newFinding(m, finding.NotApplicable, firstNonEmpty(nl.noNeedEN, "the task needs no destination this check covers"), firstNonEmpty(nl.noNeedJA, "このチェックの対象となる接続先をタスクが必要としません"))}
 	}
 	if st := a.Setup(); st != nil {
@@ -57,12 +58,14 @@ func runNetLayer(m Meta, s *snapshot.Snapshot, nl netLayer) []finding.Finding {
 		f.Needs, f.Evidence = st.Needs, st.Evidence
 		return []finding.Finding{f}
 	}
+	results := a.Results()
 	type hit struct {
 		d  *netpath.Destination
 		st *netpath.Step
 	}
+	var fbuf [16]*finding.Remediation
 	fixes := func(hs []hit) []*finding.Remediation {
-		var out []*finding.Remediation
+		out := fbuf[:0]
 		for _, h := range hs {
 			out = append(out, h.st.Fix)
 		}
@@ -77,8 +80,12 @@ func runNetLayer(m Meta, s *snapshot.Snapshot, nl netLayer) []finding.Finding {
 	lines := lbuf[:0]
 	var unfollowed []hit // the route could not be followed, so the layer is undecided
 	var nBlocked, nUnknown, nWarn int
-	for _, d := range dests {
-		r := a.Reach(*d)
+	for i := range needed {
+		d := &needed[i]
+		if nl.want != nil && !nl.want(*d) {
+			continue
+		}
+		r := &results[i]
 		found := false
 		for _, l := range nl.layers {
 			if st := r.Step(l); st != nil && st.Status != netpath.Skipped {

@@ -4,6 +4,7 @@ import (
 	"sync"
 	"weak"
 
+	"github.com/pulldoctor/pulldoctor/pkg/imageref"
 	"github.com/pulldoctor/pulldoctor/pkg/snapshot"
 )
 
@@ -20,7 +21,12 @@ var shared struct {
 }
 
 // For returns the Analyzer for s, building it on first use.
-func For(s *snapshot.Snapshot) *Analyzer {
+func For(s *snapshot.Snapshot) *Analyzer { return ForWith(s, nil) }
+
+// ForWith is For with the image parser Needed uses (nil: imageref.Parse); a caller that
+// memoises parsing passes its memo. The parser must be a pure equivalent of imageref.Parse:
+// an analyzer already built for s keeps the parser it was built with.
+func ForWith(s *snapshot.Snapshot, parse func(string) (imageref.Ref, error)) *Analyzer {
 	fp := fingerprint(s)
 	shared.Lock()
 	defer shared.Unlock()
@@ -28,6 +34,7 @@ func For(s *snapshot.Snapshot) *Analyzer {
 		return shared.a
 	}
 	a := New(s)
+	a.parse = parse
 	shared.p, shared.fp, shared.a = weak.Make(s), fp, a
 	return a
 }

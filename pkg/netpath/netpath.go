@@ -2,6 +2,7 @@ package netpath
 
 import (
 	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 
@@ -9,6 +10,7 @@ import (
 
 	"github.com/pulldoctor/pulldoctor/pkg/cause"
 	"github.com/pulldoctor/pulldoctor/pkg/finding"
+	"github.com/pulldoctor/pulldoctor/pkg/imageref"
 	"github.com/pulldoctor/pulldoctor/pkg/snapshot"
 )
 
@@ -181,6 +183,11 @@ type Analyzer struct {
 	tails map[tailKey]tail
 	// paths are PathLines' answers by set of destinations.
 	paths map[uint64]string
+	// results are Results' answers.
+	resultsOnce sync.Once
+	results     []Result
+	// parse parses image references for Needed (imageref.Parse unless ForWith says).
+	parse func(string) (imageref.Ref, error)
 }
 
 // New indexes the snapshot and works out the ENI context that pulls the image.
@@ -315,28 +322,51 @@ type reachKey struct {
 	host string
 }
 
-// Reach evaluates every layer of the path to one destination.
+// Reach evaluates every layer of the path to one destination. A destination of Needed()
+// is answered from Results(). The Result shares its slices with the analyzer's memo: callers
+// must not modify its Steps, Hops or the steps' Evidence and Needs (copy first).
 func (a *Analyzer) Reach(d Destination) Result {
+	key := keyOf(d)
+	for i, n := range a.Needed() {
+		if keyOf(n) == key {
+			r := a.Results()[i]
+			r.Dest = d
+			return r
+		}
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if r, ok := a.cache[key]; ok {
+		r.Dest = d
+		return r
+	}
+	r := a.reachLocked(d, make([]Step, 0, stepsPerPath), make([]Hop, 0, hopsPerPath))
+	if a.setup == nil {
+		a.cache[key] = r
+	}
+	return r
+}
+
+// keyOf names one memoised Reach answer.
+func keyOf(d Destination) reachKey {
 	// A struct key, not "internet:"+host: every network check asks for every destination.
 	key := reachKey{svc: d.Service}
 	if d.Service == Internet {
 		key.host = d.Host
 	}
-	if r, ok := a.cache[key]; ok {
-		r.Dest = d
-		return r
-	}
-	// A path has about half a dozen steps; growing the slice one Step at a time dominated.
-	r := Result{Dest: d, Via: ViaNone, Steps: make([]Step, 0, 8)}
+	return key
+}
+
+// reachLocked follows the path to d, with a.mu held. Steps and hops are appended to the
+// given (empty) slices.
+func (a *Analyzer) reachLocked(d Destination, steps []Step, hops []Hop) Result {
+	r := Result{Dest: d, Via: ViaNone, Steps: steps}
 	if a.setup != nil {
 		r.add(*a.setup)
 		r.finish()
 		return r
 	}
-	// Paths are a handful of hops (subnet, route table, NAT, its route table, endpoint).
-	r.Hops = append(make([]Hop, 0, 5), Hop{ID: a.SubnetID(), Note: a.az})
+	r.Hops = append(hops, Hop{ID: a.SubnetID(), Note: a.az})
 	switch {
 	case d.Service == S3:
 		a.reachS3(&r)
@@ -348,16 +378,55 @@ func (a *Analyzer) Reach(d Destination) Result {
 	a.attribute(&r)
 	r.finish()
 	r.path = r.joinHops()
-	a.cache[key] = r
 	return r
 }
 
-// Needed is Needed(snapshot), computed once per analyzer.
+// Per destination, a path has about half a dozen steps and a handful of hops (subnet, route
+// table, NAT, its route table, endpoint); growing the slices one at a time dominated.
+const (
+	stepsPerPath = 8
+	hopsPerPath  = 5
+)
+
+// Results are the answers for Needed(), in its order, worked out once per analyzer: every
+// network check reads every one of them. They are shared and read-only: callers must not
+// modify a Result's Steps or Hops, nor a step's Evidence or Needs (copy first). Safe for
+// concurrent use.
+func (a *Analyzer) Results() []Result {
+	a.resultsOnce.Do(func() {
+		needed := a.Needed()
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		rs := make([]Result, len(needed))
+		// One backing array for all the steps and one for all the hops: each result
+		// appends at the end of what is used, and is clipped afterwards so that an append
+		// by a careless caller copies instead of writing into its neighbour's. A path
+		// longer than the room left simply gets its own array.
+		steps := make([]Step, 0, stepsPerPath*len(needed))
+		hops := make([]Hop, 0, hopsPerPath*len(needed))
+		for i, d := range needed {
+			r := a.reachLocked(d, steps[len(steps):], hops[len(hops):])
+			if n := len(r.Steps); n > 0 && len(steps)+n <= cap(steps) && &steps[:len(steps)+n][len(steps)] == &r.Steps[0] {
+				steps = steps[:len(steps)+n]
+			}
+			if n := len(r.Hops); n > 0 && len(hops)+n <= cap(hops) && &hops[:len(hops)+n][len(hops)] == &r.Hops[0] {
+				hops = hops[:len(hops)+n]
+			}
+			r.Steps = slices.Clip(r.Steps)
+			r.Hops = slices.Clip(r.Hops)
+			rs[i] = r
+		}
+		a.results = rs
+	})
+	return a.results
+}
+
+// Needed is Needed(snapshot), computed once per analyzer. Shared and read-only.
 func (a *Analyzer) Needed() []Destination {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.needed == nil {
-		a.needed = Needed(a.s)
+		a.needed = neededWith(a.s, a.parse)
 		if a.needed == nil {
 			a.needed = []Destination{}
 		}
@@ -392,10 +461,11 @@ func (a *Analyzer) PathLines(ds []*Destination) string {
 			return p
 		}
 	}
-	results := make([]Result, len(ds))
+	var rbuf [16]Result
+	results := rbuf[:0]
 	n := 0
 	for i, d := range ds {
-		results[i] = a.Reach(*d)
+		results = append(results, a.Reach(*d))
 		if i > 0 {
 			n++
 		}

@@ -84,17 +84,35 @@ func dnsSuffix(region string) string {
 // Needed lists what the task's start needs to reach, from its task definition: private ECR
 // images in the task's region need ecr.api, ecr.dkr and S3; other images need the internet;
 // secrets need Secrets Manager or SSM; awslogs needs CloudWatch Logs. The order is stable.
-func Needed(s *snapshot.Snapshot) []Destination {
+func Needed(s *snapshot.Snapshot) []Destination { return neededWith(s, nil) }
+
+// neededWith is Needed with a chosen image parser (nil: imageref.Parse), so that a caller
+// that memoises parsing (pkg/check) does not parse every image again.
+func neededWith(s *snapshot.Snapshot, parse func(string) (imageref.Ref, error)) []Destination {
+	if parse == nil {
+		parse = imageref.Parse
+	}
 	region := s.Region
-	byKey := map[string]*Destination{}
-	var order []string
+	// A task needs a handful of destinations: a linear search by key beats a map. Entries
+	// are pointers so that the Destinations stay put while the list grows.
+	type entry struct {
+		key string
+		d   *Destination
+	}
+	var ebuf [8]entry
+	entries := ebuf[:0]
 	add := func(key string, d Destination, why string, actions, resources []string) {
-		cur, ok := byKey[key]
-		if !ok {
+		var cur *Destination
+		for _, e := range entries {
+			if e.key == key {
+				cur = e.d
+				break
+			}
+		}
+		if cur == nil {
 			d.Why = nil
 			cur = &d
-			byKey[key] = cur
-			order = append(order, key)
+			entries = append(entries, entry{key, cur})
 		}
 		if why != "" && !contains(cur.Why, why) {
 			cur.Why = append(cur.Why, why)
@@ -114,7 +132,7 @@ func Needed(s *snapshot.Snapshot) []Destination {
 	for _, cd := range s.Containers() {
 		name := firstNonEmpty(deref(cd.Name), "container")
 		img := deref(cd.Image)
-		ref, err := imageref.Parse(img)
+		ref, err := parse(img)
 		if err != nil {
 			continue // image-reference-valid reports it
 		}
@@ -150,9 +168,9 @@ func Needed(s *snapshot.Snapshot) []Destination {
 				[]string{"logs:CreateLogStream", "logs:PutLogEvents"}, []string{res})
 		}
 	}
-	out := make([]Destination, 0, len(order))
-	for _, k := range order {
-		d := *byKey[k]
+	out := make([]Destination, 0, len(entries))
+	for _, e := range entries {
+		d := *e.d
 		sort.Strings(d.Resources)
 		out = append(out, d)
 	}
