@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
@@ -13,6 +14,8 @@ import (
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 )
 
 // Account is moto's default account.
@@ -44,6 +47,13 @@ type Scenario struct {
 	StoppedReason  string
 	// Env is put in the container's environment (to check redaction).
 	Env map[string]string
+	// Secrets are the container's secrets (name → valueFrom); Parameters are SSM
+	// parameters to create (name → value) before the task definition references them.
+	Secrets    map[string]string
+	Parameters map[string]string
+	// LogGroup, when set, makes the container log with awslogs to it; CreateLogGroup creates it.
+	LogGroup       string
+	CreateLogGroup bool
 }
 
 // Seeded holds the ids Seed created.
@@ -235,6 +245,23 @@ func Seed(ctx context.Context, endpoint string, sc Scenario) (*Seeded, error) {
 	}
 	if out.ExecRoleARN != "" {
 		td.ExecutionRoleArn = aws.String(out.ExecRoleARN)
+	}
+	for name, value := range sc.Parameters {
+		if _, err := ssm.NewFromConfig(cfg).PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(name), Value: aws.String(value), Type: ssmtypes.ParameterTypeSecureString}); err != nil {
+			return fail("parameter", err)
+		}
+	}
+	for name, from := range sc.Secrets {
+		td.ContainerDefinitions[0].Secrets = append(td.ContainerDefinitions[0].Secrets, ecstypes.Secret{Name: aws.String(name), ValueFrom: aws.String(from)})
+	}
+	if sc.LogGroup != "" {
+		td.ContainerDefinitions[0].LogConfiguration = &ecstypes.LogConfiguration{LogDriver: ecstypes.LogDriverAwslogs,
+			Options: map[string]string{"awslogs-group": sc.LogGroup, "awslogs-region": sc.Region, "awslogs-stream-prefix": "ecs"}}
+		if sc.CreateLogGroup {
+			if _, err := cloudwatchlogs.NewFromConfig(cfg).CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String(sc.LogGroup)}); err != nil {
+				return fail("log group", err)
+			}
+		}
 	}
 	tdo, err := es.RegisterTaskDefinition(ctx, td)
 	if err != nil {

@@ -158,6 +158,11 @@ func TestLiveVerdicts(t *testing.T) {
 			StoppedReason: "CannotPullContainerError: Error response from daemon: pull access denied for 123456789012.dkr.ecr.us-east-1.amazonaws.com/my-app, repository does not exist or may require 'docker login'"}, true, "image-not-found"},
 		{"private subnet without NAT or endpoints", awstest.Scenario{ExecPolicy: "managed", PushTag: true, StoppedReason: timeout}, false, "network-no-route"},
 		{"endpoints whose security group blocks 443", awstest.Scenario{ExecPolicy: "managed", PushTag: true, Endpoints: true, StoppedReason: timeout}, false, "vpc-endpoint-config"},
+		{"SSM parameter that does not exist", awstest.Scenario{ExecPolicy: "managed", PushTag: true, NAT: true,
+			Parameters: map[string]string{"/app/db-url": "postgres://x"}, Secrets: map[string]string{"DB_URL": "/app/db-url", "API_KEY": "/app/api-key"},
+			StoppedReason: "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secrets from ssm: service call has been retried 1 time(s): invalid parameters: /app/api-key"}, false, "secrets-access"},
+		{"awslogs log group missing", awstest.Scenario{ExecPolicy: "managed", PushTag: true, NAT: true, LogGroup: "/ecs/my-app",
+			StoppedReason: "ResourceInitializationError: failed to validate logger args: create stream has been retried 1 times: failed to create Cloudwatch log stream: ResourceNotFoundException: The specified log group does not exist. : exit status 1"}, false, "log-config"},
 		{"repositoryCredentials the role cannot read", awstest.Scenario{ExecPolicy: "managed", NAT: true, DockerHubImage: "myuser/my-image:latest",
 			StoppedReason: "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 1 time(s): AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/ecsTaskExecutionRole/x is not authorized to perform: secretsmanager:GetSecretValue"}, false, "secrets-access"},
 	}
