@@ -196,3 +196,40 @@ func TestLiveVerdicts(t *testing.T) {
 		})
 	}
 }
+
+// TestPreflightLive checks a new task definition revision against the service it will update:
+// the file names a tag that was never pushed; the network and role come from moto.
+func TestPreflightLive(t *testing.T) {
+	m := awstest.MotoForTest(t)
+	sd, err := awstest.Seed(awstest.Ctx(t), m.URL, awstest.Scenario{ExecPolicy: "managed", PushTag: true, NAT: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	useEndpoint(t, m.URL)
+	file := filepath.Join(t.TempDir(), "taskdef.json")
+	td := `{"family":"my-app","networkMode":"awsvpc","requiresCompatibilities":["FARGATE"],"cpu":"256","memory":"512",
+	  "executionRoleArn":"` + sd.ExecRoleARN + `",
+	  "containerDefinitions":[{"name":"app","image":"123456789012.dkr.ecr.us-east-1.amazonaws.com/my-app:v9.9.9","essential":true}]}`
+	if err := os.WriteFile(file, []byte(td), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := run(t, "", "preflight", file, "--live", "--cluster", sd.Cluster, "--service", sd.Service, "--output", "json")
+	if code != ExitProblems {
+		t.Fatalf("exit %d, stderr %s\n%s", code, errOut, out)
+	}
+	var rep struct {
+		Verdict  struct{ Causes []string } `json:"verdict"`
+		Findings []struct{ Check, Status string } `json:"findings"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Verdict.Causes) == 0 || rep.Verdict.Causes[0] != "image-not-found" {
+		t.Errorf("verdict %v, want image-not-found (v9.9.9 was never pushed)\n%s", rep.Verdict.Causes, out)
+	}
+	for _, f := range rep.Findings {
+		if f.Check == "subnet-egress-path" && f.Status != "pass" {
+			t.Errorf("the service's subnet routes to a NAT gateway: subnet-egress-path %s", f.Status)
+		}
+	}
+}
