@@ -218,7 +218,7 @@ func TestPreflightLive(t *testing.T) {
 		t.Fatalf("exit %d, stderr %s\n%s", code, errOut, out)
 	}
 	var rep struct {
-		Verdict  struct{ Causes []string } `json:"verdict"`
+		Verdict  struct{ Causes []string }        `json:"verdict"`
 		Findings []struct{ Check, Status string } `json:"findings"`
 	}
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
