@@ -43,3 +43,26 @@ func BenchmarkLoadAndDiagnose(b *testing.B) {
 		Diagnose(s)
 	}
 }
+
+// BenchmarkDiagnoseScenarios runs every check over each scenario snapshot (39 of them, from
+// healthy to several failures at once): a wider mix than the six failure-heavy examples.
+func BenchmarkDiagnoseScenarios(b *testing.B) {
+	files, _ := filepath.Glob(filepath.Join("..", "..", "testdata", "scenarios", "*", "snapshot.json"))
+	var snaps []*snapshot.Snapshot
+	for _, f := range files {
+		s, err := snapshot.Load(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		snaps = append(snaps, s)
+	}
+	if len(snaps) == 0 {
+		b.Fatal("no scenarios")
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		Diagnose(snaps[i%len(snaps)])
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "snapshots/s")
+}

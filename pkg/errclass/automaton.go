@@ -1,5 +1,10 @@
 package errclass
 
+import (
+	"encoding/binary"
+	"strings"
+)
+
 // automaton is an Aho-Corasick DFA over every rule token: one pass over the
 // normalised text finds all tokens at once, so the cost of classification is
 // linear in the text and independent of how many rules the table grows to.
@@ -29,14 +34,17 @@ type automaton struct {
 	cols  int
 	// delta[row+class] is the row offset of the next state; rows from
 	// hitRow on belong to states that end a token prefix, and for those
-	// delta[row+cols] is their index in output (so that a hit needs no
-	// division to find it). The array is larger than the table so that
+	// delta[row+cols] is the index in hits of their first hit (so that a
+	// hit needs no division to find it). The array is larger than the table so that
 	// any uint16 row plus any class is in range: the scan loop needs no
 	// bounds checks.
 	delta  *[1<<16 + 256]uint16
 	hitRow uint16
-	output [][]hit // prefixes ending in each hit state
-	plen   int     // token bytes the DFA itself matches
+	// hits lists, state after state, the prefixes ending in each hit
+	// state; flat and small so that a report touches a cache line or two.
+	hits  []hit
+	rests string // the rest of every token, after its prefix: see hit
+	plen  int    // token bytes the DFA itself matches
 }
 
 // Bounds of automaton.plen. Longer prefixes mean fewer prefixes to confirm
@@ -49,9 +57,18 @@ const (
 
 // hit is a token whose prefix ends in a state.
 type hit struct {
+	tok     uint16
+	restOff uint16 // the rest of the token, checked against the text, is
+	restLen uint8  // rests[restOff:][:restLen]
+	plen    uint8  // length of the prefix in the DFA
+	last    bool   // the last hit of its state
+}
+
+// trieHit is a hit while the automaton is built.
+type trieHit struct {
 	tok  uint16
-	plen uint16 // length of the prefix in the DFA
-	rest string // the rest of the token, checked against the text
+	plen int
+	rest string
 }
 
 // buildAutomaton returns the automaton for toks with the longest prefix
@@ -85,7 +102,7 @@ func buildAutomatonPrefix(toks []string, prefixLen int) *automaton {
 	}
 	// Trie of the prefixes, in insertion order.
 	next := [][]int32{make([]int32, a.cols)}
-	out := [][]hit{nil}
+	out := [][]trieHit{nil}
 	for id, t := range toks {
 		p := t[:min(len(t), prefixLen)]
 		s := 0
@@ -98,7 +115,7 @@ func buildAutomatonPrefix(toks []string, prefixLen int) *automaton {
 			}
 			s = int(next[s][c])
 		}
-		out[s] = append(out[s], hit{tok: uint16(id), plen: uint16(len(p)), rest: t[len(p):]})
+		out[s] = append(out[s], trieHit{tok: uint16(id), plen: len(p), rest: t[len(p):]})
 	}
 	width := a.cols + 1 // a row of the final table: see automaton.delta
 	if len(next)*width > 1<<16 {
@@ -145,18 +162,31 @@ func buildAutomatonPrefix(toks []string, prefixLen int) *automaton {
 		}
 	}
 	a.delta = new([1<<16 + 256]uint16)
-	firstHit := int(a.hitRow) / width
-	a.output = make([][]hit, len(next)-firstHit)
+	restOff := map[string]int{}
+	var rests strings.Builder
 	for s := range next {
 		row := renum[s] * width
 		if len(out[s]) > 0 {
-			a.output[renum[s]-firstHit] = out[s]
-			a.delta[row+a.cols] = uint16(renum[s] - firstHit)
+			a.delta[row+a.cols] = uint16(len(a.hits))
+			for i, h := range out[s] {
+				off, ok := restOff[h.rest]
+				if !ok {
+					off = rests.Len()
+					restOff[h.rest] = off
+					rests.WriteString(h.rest)
+				}
+				if len(h.rest) > 255 || off > 1<<16-1 || len(a.hits) > 1<<16-1 {
+					panic("errclass: token too long")
+				}
+				a.hits = append(a.hits, hit{tok: h.tok, restOff: uint16(off), restLen: uint8(len(h.rest)),
+					plen: uint8(h.plen), last: i == len(out[s])-1})
+			}
 		}
 		for c := 0; c < a.cols; c++ {
 			a.delta[row+c] = uint16(renum[delta[s*a.cols+c]] * width)
 		}
 	}
+	a.rests = rests.String()
 	return a
 }
 
@@ -184,32 +214,48 @@ func (a *automaton) scan(text []byte, m *matcher) {
 	segLen := (n + (walks-1)*overlap + walks - 1) / walks
 	stride := segLen - overlap
 	last := n - (walks-1)*stride // length of the last segment
-	// Each [:last] tells the compiler the bytes indexed below are in range.
-	s0, s1, s2, s3 := text[:last], text[stride:][:last], text[2*stride:][:last], text[3*stride:][:last]
-	delta, hitRow := a.delta, a.hitRow
-	var r0, r1, r2, r3 uint16 // the root is row 0 and ends no token
-	for i := 0; i < last; i++ {
-		r0 = delta[int(r0)+int(a.class[s0[i]])]
-		r1 = delta[int(r1)+int(a.class[s1[i]])]
-		r2 = delta[int(r2)+int(a.class[s2[i]])]
-		r3 = delta[int(r3)+int(a.class[s3[i]])]
-		if r0 >= hitRow {
-			a.report(text, r0, i, m)
+	var r [walks]uint16          // the root is row 0 and ends no token
+	for i := 0; ; i++ {
+		i = a.walk4(text, i, last, stride, &r)
+		if i >= last {
+			break
 		}
-		if r1 >= hitRow {
-			a.report(text, r1, stride+i, m)
-		}
-		if r2 >= hitRow {
-			a.report(text, r2, 2*stride+i, m)
-		}
-		if r3 >= hitRow {
-			a.report(text, r3, 3*stride+i, m)
+		for w, row := range r {
+			if row >= a.hitRow {
+				a.report(text, row, w*stride+i, m)
+			}
 		}
 	}
+	r0, r1, r2 := r[0], r[1], r[2]
 	// Finish the first three segments, which may be longer than the last.
 	a.walkFrom(r0, text, last, segLen, m)
 	a.walkFrom(r1, text, stride+last, stride+segLen, m)
 	a.walkFrom(r2, text, 2*stride+last, 2*stride+segLen, m)
+}
+
+// walk4 advances the four walks of scan in step from offset i of each
+// segment until one of them reaches a hit state, and returns that offset, or
+// last. It calls nothing, and is kept out of line, so that the compiler keeps
+// the rows in registers: with report's calls in the same loop they lived on
+// the stack, adding a store and a load to every step of every walk.
+//
+//go:noinline
+func (a *automaton) walk4(text []byte, i, last, stride int, r *[walks]uint16) int {
+	// Each [:last] tells the compiler the bytes indexed below are in range.
+	s0, s1, s2, s3 := text[:last], text[stride:][:last], text[2*stride:][:last], text[3*stride:][:last]
+	delta, hitRow, class := a.delta, a.hitRow, &a.class
+	r0, r1, r2, r3 := r[0], r[1], r[2], r[3]
+	for ; i < last; i++ {
+		r0 = delta[int(r0)+int(class[s0[i]])]
+		r1 = delta[int(r1)+int(class[s1[i]])]
+		r2 = delta[int(r2)+int(class[s2[i]])]
+		r3 = delta[int(r3)+int(class[s3[i]])]
+		if r0 >= hitRow || r1 >= hitRow || r2 >= hitRow || r3 >= hitRow {
+			break
+		}
+	}
+	r[0], r[1], r[2], r[3] = r0, r1, r2, r3
+	return i
 }
 
 // walkFrom continues a walk in row over text[from:to] (a plain single pass
@@ -227,14 +273,38 @@ func (a *automaton) walkFrom(row uint16, text []byte, from, to int, m *matcher) 
 // report tells m about the tokens whose prefix ends at offset end of text, in
 // the state of row, once the rest of a longer token is confirmed.
 func (a *automaton) report(text []byte, row uint16, end int, m *matcher) {
-	for _, h := range a.output[a.delta[int(row)+a.cols]] {
-		start := end + 1 - int(h.plen)
-		if h.rest != "" {
-			j := end + 1
-			if len(text)-j < len(h.rest) || !equalFold(text[j:j+len(h.rest)], h.rest) {
-				continue
-			}
+	end++
+	for i := int(a.delta[int(row)+a.cols]); i < len(a.hits); i++ {
+		h := &a.hits[i]
+		if n := int(h.restLen); n == 0 || len(text)-end >= n && foldEqual(text[end:end+n], a.rests[h.restOff:][:n]) {
+			m.see(h.tok, end-int(h.plen))
 		}
-		m.see(h.tok, start)
+		if h.last {
+			return
+		}
 	}
+}
+
+// foldEqual is equalFold (len(b) == len(p)) eight bytes at a time.
+func foldEqual(b []byte, p string) bool {
+	if len(p) < 8 {
+		return equalFold(b, p)
+	}
+	i := 0
+	for ; i+8 < len(p); i += 8 {
+		if lower64(binary.LittleEndian.Uint64(b[i:])) != load64(p[i:]) {
+			return false
+		}
+	}
+	// The last eight bytes, overlapping the words compared above.
+	i = len(p) - 8
+	return lower64(binary.LittleEndian.Uint64(b[i:])) == load64(p[i:])
+}
+
+// lower64 is toLowerASCII on the eight bytes of x.
+func lower64(x uint64) uint64 {
+	low := x &^ high
+	upper := (low + (0x80-'A')*ones) ^ (low + (0x7f-'Z')*ones)
+	upper &^= x
+	return x | (upper&high)>>2
 }

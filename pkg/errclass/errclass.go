@@ -46,15 +46,20 @@ const (
 // Classify normalises text, matches it against the rules and extracts the
 // facts it mentions. It never panics and does work bounded by MaxInputBytes.
 //
-// It makes two allocations for typical input: one string holding the cleaned
-// text and its lower-cased twin (Normalized and the Extracted values are slices of it),
-// and the Classification slice. Everything else lives on the stack.
+// It makes two allocations for typical input: one string holding the
+// lower-cased text (Normalized) and the Classification slice. Extraction,
+// which keeps case, reads the Extracted values from text itself when
+// cleaning left it as it was (most real messages), and otherwise from a
+// cleaned copy that shares the first allocation. Everything else lives on
+// the stack.
 func Classify(text string) Result {
 	var m matcher
 	var cleanBuf [stackBytes]byte
 	// The scan and unwrap ignore ASCII case, so the text is lower-cased
 	// only once, as it is copied into the result.
-	clean := cleanBytes(capInput(text), cleanBuf[:0])
+	in := capInput(text)
+	clean := cleanBytes(in, cleanBuf[:0])
+	verbatim := len(clean) == len(in) && string(clean) == in
 	start, end := unwrap(clean, false)
 	ac.scan(clean[start:end], &m)
 	if m.has(launchID) {
@@ -69,6 +74,7 @@ func Classify(text string) Result {
 	}
 	clean = clean[start:end]
 	if m.nsites > 0 {
+		verbatim = false
 		if m.overflow {
 			lower := make([]byte, len(clean))
 			toLowerASCII(lower, clean)
@@ -77,14 +83,22 @@ func Classify(text string) Result {
 			clean = rewriteSites(clean, m.sites[:m.nsites])
 		}
 	}
-	// One string backs both texts: clean for extraction (which keeps case),
-	// lower for Normalized.
 	var b strings.Builder
-	b.Grow(2 * len(clean))
-	b.Write(clean)
-	writeLower(&b, clean)
-	both := b.String()
-	cs, ls := both[:len(clean)], both[len(clean):]
+	var cs, ls string
+	if verbatim {
+		// The cleaned text is in[start:end], byte for byte.
+		b.Grow(len(clean))
+		writeLower(&b, clean)
+		cs, ls = in[start:end], b.String()
+	} else {
+		// One string backs both texts: clean for extraction, lower for
+		// Normalized.
+		b.Grow(2 * len(clean))
+		b.Write(clean)
+		writeLower(&b, clean)
+		both := b.String()
+		cs, ls = both[:len(clean)], both[len(clean):]
+	}
 	return Result{
 		Input:          text,
 		Normalized:     ls,
@@ -114,6 +128,7 @@ func classify(m *matcher) []Match {
 	// indexed by catalogue position.
 	var conf [maxCauses]float64
 	var by [maxCauses]uint8
+	var seen uint32 // a bit per cause with a confidence, as in conf
 	n := 0
 	// Candidates are visited in table order, so with equal confidences the
 	// first rule in the table is the one reported, as before.
@@ -136,6 +151,7 @@ func classify(m *matcher) []Match {
 				if o.conf > conf[o.idx] {
 					if conf[o.idx] == 0 {
 						n++
+						seen |= 1 << o.idx
 					}
 					conf[o.idx] = o.conf
 					by[o.idx] = uint8(ri + 1)
@@ -150,18 +166,21 @@ func classify(m *matcher) []Match {
 		}
 		return []Match{{Cause: cause.Unknown, Confidence: c}}
 	}
-	ranked := make([]Match, 0, n)
-	for i, c := range conf {
-		if c > 0 {
-			ranked = append(ranked, Match{Cause: cause.All[i], Confidence: c, Rule: compiled[by[i]-1].id})
+	// Insertion sort of the causes, on the stack: a handful of elements;
+	// stable, so catalogue order breaks ties. Each Match is then written
+	// to the heap once.
+	var order [maxCauses]uint8
+	for k, set := 0, seen; set != 0; k, set = k+1, set&(set-1) {
+		i := uint8(bits.TrailingZeros32(set))
+		j := k
+		for ; j > 0 && conf[i] > conf[order[j-1]]; j-- {
+			order[j] = order[j-1]
 		}
+		order[j] = i
 	}
-	// Insertion sort: a handful of elements; stable, so catalogue order
-	// breaks ties.
-	for i := 1; i < len(ranked); i++ {
-		for j := i; j > 0 && ranked[j].Confidence > ranked[j-1].Confidence; j-- {
-			ranked[j], ranked[j-1] = ranked[j-1], ranked[j]
-		}
+	ranked := make([]Match, n)
+	for k, i := range order[:n] {
+		ranked[k] = Match{Cause: cause.All[i], Confidence: conf[i], Rule: compiled[by[i]-1].id}
 	}
 	return ranked
 }

@@ -38,6 +38,10 @@ var (
 	imageAnchorIDs, statusAnchorIDs, statusPhraseIDs  []uint16
 	idQuotedRef, idScheme, idFromHost, idDialTCP      uint16
 	idLookup, idNotAuthorized, idOnResourceARN, idARN uint16
+
+	// Masks of matcher.found[0] (every anchor id is below 64): a text
+	// with none of a scanner's anchors is not looked at.
+	imageMask, statusMask uint64
 )
 
 func initAnchors() {
@@ -49,6 +53,14 @@ func initAnchors() {
 		return out
 	}
 	imageAnchorIDs, statusAnchorIDs, statusPhraseIDs = ids(imageAnchors), ids(statusAnchors), ids(statusPhrases)
+	mask := func(ids []uint16) (mk uint64) {
+		for _, id := range ids {
+			mk |= 1 << id // anchor ids are below 64: see maxAnchors
+		}
+		return mk
+	}
+	imageMask = mask(append(ids(imageAnchors), anchorIDs[`": failed to`]))
+	statusMask = mask(append(ids(statusAnchors), ids(statusPhrases)...))
 	idQuotedRef, idScheme, idFromHost, idDialTCP = anchorIDs[`": failed to`], anchorIDs["://"], anchorIDs["from host "], anchorIDs["dial tcp "]
 	idLookup, idNotAuthorized = anchorIDs["lookup "], anchorIDs["not authorized to perform: "]
 	idOnResourceARN, idARN = anchorIDs["on resource: arn:"], anchorIDs["arn:aws"]
@@ -145,9 +157,29 @@ func tokenAt(s string, i int) string {
 		j++
 	}
 	t := s[i:j]
-	t = strings.TrimLeft(t, `"'`)
-	t = strings.TrimRight(t, `"':.;)`)
+	for t != "" && (t[0] == '"' || t[0] == '\'') {
+		t = t[1:]
+	}
+	for t != "" && tokenTrail[t[len(t)-1]] {
+		t = t[:len(t)-1]
+	}
 	return t
+}
+
+// Byte sets, as tables: strings.Trim* and ContainsAny build such a set on
+// every call.
+var (
+	tokenTrail  = byteSet(`"':.;)`)
+	arnTrail    = byteSet(".,;:]")
+	arnEnd      = byteSet(" ,'\"()<>")
+	notInImages = byteSet("<>{}[]\\")
+)
+
+func byteSet(chars string) (set [256]bool) {
+	for i := 0; i < len(chars); i++ {
+		set[chars[i]] = true
+	}
+	return set
 }
 
 // imageAnchors precede an image reference in the messages Docker,
@@ -164,6 +196,9 @@ var imageAnchors = []string{
 }
 
 func extractImage(clean, lower string, m *matcher) string {
+	if m.found[0]&imageMask == 0 {
+		return ""
+	}
 	for ai, a := range imageAnchors {
 		for j := m.index(lower, imageAnchorIDs[ai]); j >= 0; j = indexFrom(lower, a, j+len(a)) {
 			start := j + len(a)
@@ -196,8 +231,13 @@ func extractImage(clean, lower string, m *matcher) string {
 
 // plausibleImage rejects words that follow an anchor but are not references.
 func plausibleImage(t string) bool {
-	if t == "" || len(t) > 512 || strings.HasPrefix(t, "http") || strings.ContainsAny(t, "<>{}[]\\") {
+	if t == "" || len(t) > 512 || strings.HasPrefix(t, "http") {
 		return false
+	}
+	for i := 0; i < len(t); i++ {
+		if notInImages[t[i]] {
+			return false
+		}
 	}
 	if len(t) > len("manifest") { // longer than every word below: skip ToLower
 		return true
@@ -282,6 +322,9 @@ var statusPhrases = []string{
 
 // extractStatus finds "status code: N", "StatusCode: N" or "N <Reason>".
 func extractStatus(lower string, m *matcher) int {
+	if m.found[0]&statusMask == 0 {
+		return 0
+	}
 	for ai, a := range statusAnchors {
 		if j := m.index(lower, statusAnchorIDs[ai]); j >= 0 {
 			if n := threeDigits(lower[j+len(a):]); n > 0 {
@@ -373,14 +416,13 @@ func extractARN(clean, lower string, m *matcher) string {
 		return ""
 	}
 	end := j
-	for end < len(clean) {
-		c := clean[end]
-		if c == ' ' || c == ',' || c == '\'' || c == '"' || c == '(' || c == ')' || c == '<' || c == '>' {
-			break
-		}
+	for end < len(clean) && !arnEnd[clean[end]] {
 		end++
 	}
-	a := strings.TrimRight(clean[j:end], ".,;:]")
+	for end > j && arnTrail[clean[end-1]] {
+		end--
+	}
+	a := clean[j:end]
 	if strings.Count(a, ":") < 5 {
 		return ""
 	}

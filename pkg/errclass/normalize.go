@@ -127,16 +127,7 @@ func cleanBytes(s string, dst []byte) []byte {
 				// byte. The run stops at the output cap exactly where
 				// the byte-wise loop would.
 				run := s[i:min(len(s), i+MaxNormalizedBytes-len(w.out))]
-				k, prev := 1, c
-				for k+8 <= len(run) {
-					// Eight bytes at a time while they need nothing.
-					x := load64(run[k:])
-					if !copiedAsIs(x, prev == ' ') {
-						break
-					}
-					prev = run[k+7]
-					k += 8
-				}
+				k, prev := asIsWords(run, 1, c)
 				for ; k < len(run); k++ {
 					d := run[k]
 					if !plainByte[d] && (d != ' ' || prev == ' ') {
@@ -207,27 +198,40 @@ const (
 	high = 0x8080808080808080
 )
 
-// copiedAsIs reports whether cleanBytes copies the eight bytes of x (in
-// memory order) unchanged: each is plain or a space, and no space follows a
-// space (nor the byte before x, when prevSpace). Each test below sets the
-// high bit of the bytes it matches; with high bits masked off, no addition
-// carries from one byte into the next, so the tests are exact.
-func copiedAsIs(x uint64, prevSpace bool) bool {
-	low := x &^ high
-	ctl := ^(low + (0x80-' ')*ones) & high        // < ' '
-	del := (low + ones) & high                    // 0x7f
-	bs := ^((low ^ '\\'*ones) + 0x7f*ones) & high // '\\'
-	if (x&high)|ctl|del|bs != 0 {                 // non-ASCII or any of the above
-		return false
+// asIsWords advances k over run eight bytes at a time while cleanBytes
+// copies them unchanged (prev is the byte before run[k]), and returns the
+// offset it stopped at and the byte before it.
+//
+// Eight bytes x (in memory order) are copied unchanged when each is plain or
+// a space, and no space follows a space (nor the byte before x, when prev is
+// one). Each test below sets the high bit of the bytes it matches; with high
+// bits masked off, no addition carries from one byte into the next, so the
+// tests are exact. The test is written out here rather than in a function
+// of its own: too large to be inlined, it cost a call per word.
+func asIsWords(run string, k int, prev byte) (int, byte) {
+	for k+8 <= len(run) {
+		x := load64(run[k:])
+		low := x &^ high
+		ctl := ^(low + (0x80-' ')*ones) & high        // < ' '
+		del := (low + ones) & high                    // 0x7f
+		bs := ^((low ^ '\\'*ones) + 0x7f*ones) & high // '\\'
+		if (x&high)|ctl|del|bs != 0 {                 // non-ASCII or any of the above
+			break
+		}
+		sp := ^((low ^ ' '*ones) + 0x7f*ones) & high // ' '
+		// Bytes that follow a space: shifting by a byte moves each mark
+		// onto the next byte in memory order.
+		afterSpace := sp << 8
+		if prev == ' ' {
+			afterSpace |= 0x80
+		}
+		if sp&afterSpace != 0 {
+			break
+		}
+		prev = byte(x >> 56)
+		k += 8
 	}
-	sp := ^((low ^ ' '*ones) + 0x7f*ones) & high // ' '
-	// Bytes that follow a space: shifting by a byte moves each mark onto
-	// the next byte in memory order.
-	afterSpace := sp << 8
-	if prevSpace {
-		afterSpace |= 0x80
-	}
-	return sp&afterSpace == 0
+	return k, prev
 }
 
 // load64 reads s[:8] little-endian (the compiler makes it one load).
