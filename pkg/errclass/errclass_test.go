@@ -157,6 +157,8 @@ func TestExtract(t *testing.T) {
 		{"status code", "ResourceNotFoundException: The specified log group does not exist. status code: 400, request id: x", Extracted{HTTPStatus: 400}},
 		{"StatusCode", "operation error ECR: GetAuthorizationToken, https response error StatusCode: 403, RequestID: x", Extracted{HTTPStatus: 403}},
 		{"429 phrase", "unexpected status code https://registry-1.docker.io/v2/x/manifests/sha256:abc: 429 Too Many Requests", Extracted{Registry: "registry-1.docker.io", HTTPStatus: 429}},
+		{"agent asm template glues from to the ARN", "ResourceNotFoundException: The task can't retrieve the secret with ARN arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEffrom AWS Secrets Manager. Check whether the secret exists in the specified Region",
+			Extracted{ARN: "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf"}},
 		{"secret arn", "unable to retrieve secret from asm: service call has been retried 1 time(s): failed to fetch secret arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf from secrets manager: AccessDeniedException",
 			Extracted{ARN: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf"}},
 		{"action on star", "is not authorized to perform: ecr:GetAuthorizationToken on resource: *", Extracted{Action: "ecr:GetAuthorizationToken"}},

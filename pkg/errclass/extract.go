@@ -426,5 +426,12 @@ func extractARN(clean, lower string, m *matcher) string {
 	if strings.Count(a, ":") < 5 {
 		return ""
 	}
+	// The ECS agent's template "The task can't retrieve the secret with ARN %sfrom AWS
+	// Secrets Manager" (agent/asm/asm.go) glues "from" to the ARN; Secrets Manager ARNs
+	// end in a 6-character random suffix, so "-AbCdEffrom" is that suffix plus the word.
+	if t := strings.TrimSuffix(a, "from"); len(t) < len(a) && strings.Contains(a, ":secret:") && len(t) > 7 && t[len(t)-7] == '-' &&
+		strings.HasPrefix(clean[end:], " AWS Secrets Manager") {
+		a = t
+	}
 	return a
 }
