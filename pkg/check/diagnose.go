@@ -33,7 +33,12 @@ func DiagnoseWith(s *snapshot.Snapshot, checks []Check) *finding.Report {
 	}
 	// A Finding is large: gather each check's findings first and copy them once into a
 	// slice of the exact size, rather than growing it check by check.
-	per := make([][]finding.Finding, len(checks))
+	var pbuf [64][]finding.Finding // the full list fits: no allocation for the lists
+	per := pbuf[:0]
+	if len(checks) > len(pbuf) {
+		per = make([][]finding.Finding, 0, len(checks))
+	}
+	per = per[:len(checks)]
 	n := 0
 	for i, c := range checks {
 		per[i] = c.Run(s)

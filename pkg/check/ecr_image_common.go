@@ -69,7 +69,7 @@ func repoRegion(s *snapshot.Snapshot, r *snapshot.Repository) string {
 	if r.Region != "" {
 		return r.Region
 	}
-	if parts := strings.SplitN(deref(r.RepositoryArn), ":", 6); len(parts) == 6 && parts[3] != "" {
+	if parts, ok := arnSplit(deref(r.RepositoryArn)); ok && parts[3] != "" {
 		return parts[3]
 	}
 	return s.Region
@@ -81,7 +81,7 @@ func repoAccount(s *snapshot.Snapshot, r *snapshot.Repository) string {
 	if a := deref(r.RegistryId); a != "" {
 		return a
 	}
-	if parts := strings.SplitN(deref(r.RepositoryArn), ":", 6); len(parts) == 6 && parts[4] != "" {
+	if parts, ok := arnSplit(deref(r.RepositoryArn)); ok && parts[4] != "" {
 		return parts[4]
 	}
 	return s.Account

@@ -128,7 +128,7 @@ func (c ECRRepositoryPolicy) one(s *snapshot.Snapshot, m Meta, sub *iamSubject, 
 		return f
 	}
 	ev = append(ev, finding.Evidence{Source: "ecr:GetRepositoryPolicy", Ref: repoARN, Key: "policyText", Value: shorten(compactJSON(raw), 600)})
-	ctx := requestContext(ref.Region)
+	ctx := sharedRequestContext(ref.Region)
 	repoLabel := "repository policy of " + ref.Repository
 	if !cross {
 		// Same account: does a Deny of the repository policy apply? Evaluated against an

@@ -53,7 +53,7 @@ func (c ExecRoleECRAuth) Run(s *snapshot.Snapshot) []finding.Finding {
 	}
 	var out []finding.Finding
 	for _, region := range iamSortedKeys(regions) {
-		rs := evalActions(sub.Set, sub.ARN, "*", "", requestContext(region), "ecr:GetAuthorizationToken")
+		rs := evalActions(sub.Set, sub.ARN, "*", "", sharedRequestContext(region), "ecr:GetAuthorizationToken")
 		ev := []finding.Evidence{{Source: "ecs:DescribeTaskDefinition", Key: "private ECR images", Value: strings.Join(images, ", ")}}
 		f := permFinding(m, sub, sub.Name, "the ECR registry in "+region, region+" の ECR レジストリ", rs, ev, func([]actionResult) *finding.Remediation {
 			return identityRemediation(sub, "ecr-authorization-token",

@@ -71,7 +71,7 @@ func (c ExecRoleECRPull) one(s *snapshot.Snapshot, m Meta, sub *iamSubject, t im
 	}
 	// Cross account: this is the identity side only (the role's account decides it); the
 	// repository's account is ecr-repository-policy's.
-	rs := evalActions(set, sub.ARN, repoARN, "", requestContext(t.Ref.Region), ecrPullActions...)
+	rs := evalActions(set, sub.ARN, repoARN, "", sharedRequestContext(t.Ref.Region), ecrPullActions...)
 	what, whatJA := "repository "+repoARN, "リポジトリ "+repoARN
 	f := permFinding(m, sub, t.Container, what, whatJA, rs, ev, func(denied []actionResult) *finding.Remediation {
 		return identityRemediation(sub, "ecr-pull-"+iamTFIdent(t.Ref.Repository),

@@ -83,7 +83,7 @@ func (c ExecRoleLogs) one(s *snapshot.Snapshot, m Meta, sub *iamSubject, contain
 	account := firstNonEmpty(s.Account, sub.Account)
 	groupARN := "arn:" + iamPartition(s) + ":logs:" + region + ":" + account + ":log-group:" + group + ":*"
 	exists, lgGap := logGroupExists(s, group)
-	ctx := requestContext(region)
+	ctx := sharedRequestContext(region)
 	rs := evalActions(sub.Set, sub.ARN, groupARN, "", ctx, "logs:CreateLogStream", "logs:PutLogEvents")
 	if create {
 		rs = append(rs, evalActions(sub.Set, sub.ARN, groupARN, "", ctx, "logs:CreateLogGroup")...)

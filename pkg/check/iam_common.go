@@ -202,6 +202,15 @@ func requestContext(region string) map[string][]string {
 	return ctx
 }
 
+var requestContextMemo memo[map[string][]string]
+
+// sharedRequestContext is requestContext for callers that only read the map: a pure
+// function of the region, memoised so that the IAM checks do not each build the same map.
+// Do not modify the result (kms-decrypt adds keys: it calls requestContext).
+func sharedRequestContext(region string) map[string][]string {
+	return requestContextMemo.get(region, requestContext)
+}
+
 // actionResult is one evaluated request.
 type actionResult struct {
 	Action   string
@@ -505,8 +514,9 @@ func permFinding(m Meta, sub *iamSubject, subject, what, whatJA string, rs []act
 	}
 	f.Subject = subject
 	// Every IAM finding, passing ones included, prints this evidence: size it once instead
-	// of growing it item by item.
-	n := len(f.Evidence) + len(ev) + 2
+	// of growing it item by item. Room for the policies and SCP items, and one more: several
+	// callers add a fact of their own (the log group exists, the repository policy).
+	n := len(f.Evidence) + len(ev) + 3
 	for _, r := range rs {
 		n += decisionEvidenceLen(r)
 	}
@@ -522,10 +532,25 @@ func permFinding(m Meta, sub *iamSubject, subject, what, whatJA string, rs []act
 	return f
 }
 
+// arnSplit is strings.SplitN(arn, ":", 6) into an array, with ok false when there are
+// fewer than six fields. ARNs are split for every repository lookup and IAM request: an
+// array on the stack instead of a slice on the heap each time.
+func arnSplit(arn string) (p [6]string, ok bool) {
+	for i := 0; i < 5; i++ {
+		j := strings.IndexByte(arn, ':')
+		if j < 0 {
+			return p, false
+		}
+		p[i], arn = arn[:j], arn[j+1:]
+	}
+	p[5] = arn
+	return p, true
+}
+
 // arnAccount is the account field of an ARN ("" when it has none).
 func arnAccount(arn string) string {
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) < 6 {
+	parts, ok := arnSplit(arn)
+	if !ok {
 		return ""
 	}
 	return parts[4]
@@ -533,8 +558,8 @@ func arnAccount(arn string) string {
 
 // arnRegion is the region field of an ARN.
 func arnRegion(arn string) string {
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) < 6 {
+	parts, ok := arnSplit(arn)
+	if !ok {
 		return ""
 	}
 	return parts[3]

@@ -1,6 +1,7 @@
 package check
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/pulldoctor/pulldoctor/pkg/finding"
@@ -119,6 +120,10 @@ func runNetLayer(m Meta, s *snapshot.Snapshot, nl netLayer) []finding.Finding {
 		return out
 	}
 	var f finding.Finding
+	// Destinations share steps (the internet tail, the DNS step), so most of their evidence
+	// repeats: gather the distinct items on the stack and copy them out once, exactly sized.
+	var ebuf [32]finding.Evidence
+	ev := ebuf[:0]
 	switch {
 	case nBlocked > 0:
 		bs := worst(netpath.Blocked, nBlocked)
@@ -128,7 +133,7 @@ func runNetLayer(m Meta, s *snapshot.Snapshot, nl netLayer) []finding.Finding {
 			f.Cause = bs[0].st.Cause
 		}
 		for _, h := range bs {
-			f.Evidence = appendEvidence(f.Evidence, h.st.Evidence)
+			ev = appendEvidence(ev, h.st.Evidence)
 		}
 		f.Remediation = mergeFixes(fixes(bs))
 	case nUnknown > 0 || len(unfollowed) > 0:
@@ -136,7 +141,7 @@ func runNetLayer(m Meta, s *snapshot.Snapshot, nl netLayer) []finding.Finding {
 		en, ja := groupMessages(us, func(h hit) (string, string, string) { return h.d.Name(), h.st.Message, h.st.MessageJA })
 		f = newFinding(m, finding.Unknown, en, ja)
 		for _, h := range us {
-			f.Evidence = appendEvidence(f.Evidence, h.st.Evidence)
+			ev = appendEvidence(ev, h.st.Evidence)
 			for _, n := range h.st.Needs {
 				if !containsStr(f.Needs, n) {
 					f.Needs = append(f.Needs, n)
@@ -158,16 +163,12 @@ func runNetLayer(m Meta, s *snapshot.Snapshot, nl netLayer) []finding.Finding {
 			en, ja := groupMessages(hits, func(h hit) (string, string, string) { return h.d.Name(), h.st.Message, h.st.MessageJA })
 			f = newFinding(m, finding.Pass, en, ja)
 		}
-		n := 0
 		for _, h := range hits {
-			n += len(h.st.Evidence)
+			ev = appendEvidence(ev, h.st.Evidence)
 		}
-		if n > 0 {
-			f.Evidence = make([]finding.Evidence, 0, n)
-		}
-		for _, h := range hits {
-			f.Evidence = appendEvidence(f.Evidence, h.st.Evidence)
-		}
+	}
+	if len(ev) > 0 {
+		f.Evidence = slices.Clone(ev)
 	}
 	f.Path = a.PathLines(lines)
 	return []finding.Finding{f}

@@ -111,7 +111,7 @@ func (c PullThroughCachePermissions) one(s *snapshot.Snapshot, m Meta, sub *iamS
 		{Source: "ecr:DescribePullThroughCacheRules", Ref: t.Ref.Account + "/" + t.Ref.Region, Key: "ecrRepositoryPrefix " + prefix, Value: upstream},
 		{Source: "ecr:DescribeRepositories", Ref: repoARN, Key: "exists", Value: fmt.Sprint(exists)},
 	}
-	rs := evalActions(sub.Set, sub.ARN, repoARN, "", requestContext(t.Ref.Region), actions...)
+	rs := evalActions(sub.Set, sub.ARN, repoARN, "", sharedRequestContext(t.Ref.Region), actions...)
 	f := permFinding(m, sub, t.Container, "pull through cache repository "+repoARN, "プルスルーキャッシュのリポジトリ "+repoARN, rs, ev, func(denied []actionResult) *finding.Remediation {
 		res := "arn:" + t.Ref.Partition + ":ecr:" + t.Ref.Region + ":" + t.Ref.Account + ":repository/" + prefix + "/*"
 		return identityRemediation(sub, "ecr-pull-through-cache-"+iamTFIdent(prefix),

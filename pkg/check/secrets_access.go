@@ -228,7 +228,7 @@ func (c SecretsAccess) one(s *snapshot.Snapshot, m Meta, sub *iamSubject, r secr
 	if resAccount == sub.Account {
 		resAccount = ""
 	}
-	rs := evalActions(set, sub.ARN, resource, resAccount, requestContext(region), action)
+	rs := evalActions(set, sub.ARN, resource, resAccount, sharedRequestContext(region), action)
 	f := permFinding(m, sub, subject, what, whatJA, rs, ev, func(denied []actionResult) *finding.Remediation {
 		res := resource
 		if r.Service == "secretsmanager" && s.Secret(r.ARN) == nil {

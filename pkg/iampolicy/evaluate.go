@@ -147,10 +147,18 @@ func classify(arn string) (k principalKind, account, name, session string) {
 		}
 		return pkOther, "", "", ""
 	}
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) < 6 {
-		return pkOther, "", "", ""
+	// strings.SplitN(arn, ":", 6) into an array: every evaluation classifies its principal,
+	// and a slice would be a heap allocation each time.
+	var parts [6]string
+	rest := arn
+	for i := 0; i < 5; i++ {
+		j := strings.IndexByte(rest, ':')
+		if j < 0 {
+			return pkOther, "", "", ""
+		}
+		parts[i], rest = rest[:j], rest[j+1:]
 	}
+	parts[5] = rest
 	account, res := parts[4], parts[5]
 	last := func(s string) string { return s[strings.LastIndexByte(s, '/')+1:] }
 	switch {

@@ -187,7 +187,7 @@ func (a *Analyzer) endpointStep(ep *ec2types.VpcEndpoint) (endpointTarget, Step)
 	var azs []string
 	unknownAZ := ""
 	for _, sid := range ep.SubnetIds {
-		sub := a.subnets[sid]
+		sub := a.subnets.get(sid)
 		if sub == nil {
 			unknownAZ = sid
 			continue
@@ -210,7 +210,7 @@ func (a *Analyzer) endpointStep(ep *ec2types.VpcEndpoint) (endpointTarget, Step)
 		return t, st
 	}
 	t.subnet = ep.SubnetIds[0]
-	if s := a.subnets[t.subnet]; s != nil {
+	if s := a.subnets.get(t.subnet); s != nil {
 		t.az = deref(s.AvailabilityZone)
 	}
 	return t, Step{Layer: LayerEndpoint, Status: Warn, Cause: cause.VPCEndpointConfig, Evidence: ev, Fix: a.fixEndpointSubnet(epID),
@@ -236,7 +236,7 @@ func (a *Analyzer) endpointDest(ep *ec2types.VpcEndpoint, t endpointTarget) dest
 		d.sgIDs = append(d.sgIDs, deref(g.GroupId))
 	}
 	for _, id := range ep.NetworkInterfaceIds {
-		if eni := a.enis[id]; eni != nil && (t.subnet == "" || deref(eni.SubnetId) == t.subnet) {
+		if eni := a.enis.get(id); eni != nil && (t.subnet == "" || deref(eni.SubnetId) == t.subnet) {
 			if ip, err := netip.ParseAddr(deref(eni.PrivateIpAddress)); err == nil {
 				d.prefixes = append(d.prefixes, netip.PrefixFrom(ip, ip.BitLen()))
 			}
@@ -247,7 +247,7 @@ func (a *Analyzer) endpointDest(ep *ec2types.VpcEndpoint, t endpointTarget) dest
 			if t.subnet != "" && sid != t.subnet {
 				continue
 			}
-			if s := a.subnets[sid]; s != nil {
+			if s := a.subnets.get(sid); s != nil {
 				if p, ok := parsePrefix(deref(s.CidrBlock)); ok {
 					d.prefixes = append(d.prefixes, p)
 				}
@@ -321,7 +321,7 @@ func (a *Analyzer) s3Dest(plID string) destSet {
 	d := destSet{name: "S3", plID: plID, public: true}
 	if plID != "" {
 		d.name = "S3 (" + plID + ")"
-		if pl := a.pls[plID]; pl != nil {
+		if pl := a.pls.get(plID); pl != nil {
 			for _, c := range pl.Cidrs {
 				if p, ok := parsePrefix(c); ok {
 					d.prefixes = append(d.prefixes, p)

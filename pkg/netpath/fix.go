@@ -80,7 +80,7 @@ func (a *Analyzer) publicSubnet() (subnet, igw string) {
 }
 
 func (a *Analyzer) hasDefault(rtID string) bool {
-	if rt := a.rtByID[rtID]; rt != nil {
+	if rt := a.rtByID.get(rtID); rt != nil {
 		for _, r := range rt.Routes {
 			if deref(r.DestinationCidrBlock) == "0.0.0.0/0" {
 				return true

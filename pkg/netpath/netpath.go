@@ -160,18 +160,19 @@ type Analyzer struct {
 	// that step.
 	setup *Step
 
-	subnets   map[string]*ec2types.Subnet
-	sgs       map[string]*ec2types.SecurityGroup
+	subnets byID[ec2types.Subnet]
+	sgs     byID[ec2types.SecurityGroup]
+	rtByID  byID[ec2types.RouteTable]
+	nats    byID[ec2types.NatGateway]
+	igws    byID[ec2types.InternetGateway]
+	pls     byID[snapshot.PrefixList]
+	enis    byID[ec2types.NetworkInterface]
+	// Association maps, built only for large VPCs (see indexTables); nil means scan.
 	rtAssoc   map[string]*ec2types.RouteTable // subnet id → explicitly associated table
 	rtMain    map[string]*ec2types.RouteTable // vpc id → main table
-	rtByID    map[string]*ec2types.RouteTable
-	nats      map[string]*ec2types.NatGateway
-	igws      map[string]*ec2types.InternetGateway
-	pls       map[string]*snapshot.PrefixList
 	aclAssoc  map[string]*ec2types.NetworkAcl // subnet id → NACL
 	aclDef    map[string]*ec2types.NetworkAcl // vpc id → default NACL
-	enis      map[string]*ec2types.NetworkInterface
-	endpoints []*ec2types.VpcEndpoint // in the task's VPC
+	endpoints []*ec2types.VpcEndpoint         // in the task's VPC
 
 	mu     sync.Mutex
 	cache  map[reachKey]Result
@@ -192,64 +193,18 @@ type Analyzer struct {
 
 // New indexes the snapshot and works out the ENI context that pulls the image.
 func New(s *snapshot.Snapshot) *Analyzer {
-	a := &Analyzer{s: s, cache: make(map[reachKey]Result, 8)}
+	// cache is made on first use: Results answers the needed destinations, so most
+	// analyzers never ask Reach for another.
+	a := &Analyzer{s: s}
 	n := &s.Network
-	a.subnets = make(map[string]*ec2types.Subnet, len(n.Subnets))
-	for i := range n.Subnets {
-		a.subnets[deref(n.Subnets[i].SubnetId)] = &n.Subnets[i]
-	}
-	a.sgs = make(map[string]*ec2types.SecurityGroup, len(n.SecurityGroups))
-	for i := range n.SecurityGroups {
-		a.sgs[deref(n.SecurityGroups[i].GroupId)] = &n.SecurityGroups[i]
-	}
-	// Presized: a table usually has an association or two, and a snapshot one VPC; growing
-	// the maps from empty cost more than filling them.
-	a.rtAssoc = make(map[string]*ec2types.RouteTable, 2*len(n.RouteTables))
-	a.rtMain = make(map[string]*ec2types.RouteTable, 1)
-	a.rtByID = make(map[string]*ec2types.RouteTable, len(n.RouteTables))
-	for i := range n.RouteTables {
-		t := &n.RouteTables[i]
-		a.rtByID[deref(t.RouteTableId)] = t
-		for _, as := range t.Associations {
-			if id := deref(as.SubnetId); id != "" {
-				a.rtAssoc[id] = t
-			}
-			if as.Main != nil && *as.Main {
-				if _, ok := a.rtMain[deref(t.VpcId)]; !ok {
-					a.rtMain[deref(t.VpcId)] = t
-				}
-			}
-		}
-	}
-	a.nats = make(map[string]*ec2types.NatGateway, len(n.NatGateways))
-	for i := range n.NatGateways {
-		a.nats[deref(n.NatGateways[i].NatGatewayId)] = &n.NatGateways[i]
-	}
-	a.igws = make(map[string]*ec2types.InternetGateway, len(n.InternetGateways))
-	for i := range n.InternetGateways {
-		a.igws[deref(n.InternetGateways[i].InternetGatewayId)] = &n.InternetGateways[i]
-	}
-	a.pls = make(map[string]*snapshot.PrefixList, len(n.PrefixLists))
-	for i := range n.PrefixLists {
-		a.pls[n.PrefixLists[i].PrefixListID] = &n.PrefixLists[i]
-	}
-	a.aclAssoc = make(map[string]*ec2types.NetworkAcl, 2*len(n.NetworkAcls))
-	a.aclDef = make(map[string]*ec2types.NetworkAcl, 1)
-	for i := range n.NetworkAcls {
-		acl := &n.NetworkAcls[i]
-		for _, as := range acl.Associations {
-			if id := deref(as.SubnetId); id != "" {
-				a.aclAssoc[id] = acl
-			}
-		}
-		if acl.IsDefault != nil && *acl.IsDefault {
-			a.aclDef[deref(acl.VpcId)] = acl
-		}
-	}
-	a.enis = make(map[string]*ec2types.NetworkInterface, len(n.NetworkInterfaces))
-	for i := range n.NetworkInterfaces {
-		a.enis[deref(n.NetworkInterfaces[i].NetworkInterfaceId)] = &n.NetworkInterfaces[i]
-	}
+	a.subnets = newByID(n.Subnets, func(x *ec2types.Subnet) string { return deref(x.SubnetId) })
+	a.sgs = newByID(n.SecurityGroups, func(x *ec2types.SecurityGroup) string { return deref(x.GroupId) })
+	a.rtByID = newByID(n.RouteTables, func(x *ec2types.RouteTable) string { return deref(x.RouteTableId) })
+	a.nats = newByID(n.NatGateways, func(x *ec2types.NatGateway) string { return deref(x.NatGatewayId) })
+	a.igws = newByID(n.InternetGateways, func(x *ec2types.InternetGateway) string { return deref(x.InternetGatewayId) })
+	a.pls = newByID(n.PrefixLists, func(x *snapshot.PrefixList) string { return x.PrefixListID })
+	a.enis = newByID(n.NetworkInterfaces, func(x *ec2types.NetworkInterface) string { return deref(x.NetworkInterfaceId) })
+	a.indexTables()
 	a.setupContext()
 	if a.vpcID != "" {
 		for i := range n.VpcEndpoints {
@@ -280,7 +235,7 @@ func (a *Analyzer) setupContext() {
 		return
 	}
 	sid := eni.SubnetIDs[0]
-	a.subnet = a.subnets[sid]
+	a.subnet = a.subnets.get(sid)
 	if a.subnet == nil {
 		st := a.missing(LayerRoute, "ec2:DescribeSubnets", sid, "subnet "+sid, "サブネット "+sid)
 		a.setup = &st
@@ -342,6 +297,9 @@ func (a *Analyzer) Reach(d Destination) Result {
 	}
 	r := a.reachLocked(d, make([]Step, 0, stepsPerPath), make([]Hop, 0, hopsPerPath))
 	if a.setup == nil {
+		if a.cache == nil {
+			a.cache = make(map[reachKey]Result, 2)
+		}
 		a.cache[key] = r
 	}
 	return r
@@ -382,9 +340,12 @@ func (a *Analyzer) reachLocked(d Destination, steps []Step, hops []Hop) Result {
 }
 
 // Per destination, a path has about half a dozen steps and a handful of hops (subnet, route
-// table, NAT, its route table, endpoint); growing the slices one at a time dominated.
+// table, NAT, its route table, endpoint); growing the slices one at a time dominated. The
+// longest path (an interface endpoint: DNS, private DNS, endpoint, its security group, its
+// policy, the task's security group, NACL) has 7 steps; Results shares one array between
+// destinations, so a longer one only takes room a shorter one left.
 const (
-	stepsPerPath = 8
+	stepsPerPath = 7
 	hopsPerPath  = 5
 )
 

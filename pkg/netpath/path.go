@@ -26,10 +26,10 @@ const ephLo, ephHi = 32768, 60999
 
 // routeTable is the table a subnet uses: its explicit association, else its VPC's main table.
 func (a *Analyzer) routeTable(subnetID, vpcID string) (*ec2types.RouteTable, bool) {
-	if t := a.rtAssoc[subnetID]; t != nil {
+	if t := a.assocTable(subnetID); t != nil {
 		return t, true
 	}
-	return a.rtMain[vpcID], false
+	return a.mainTable(vpcID), false
 }
 
 // lookup is longest-prefix match over a table's IPv4 routes for a destination set. Prefix-list
@@ -129,10 +129,9 @@ func rtNote(explicit bool, text string) string {
 }
 
 // tailKey names one reachInternet question: what it appends depends only on the destination
-// set, whether the DNS step is still to be added, and whether an S3 block is an S3 cause.
+// set and whether an S3 block is an S3 cause.
 type tailKey struct {
 	dest      string
-	addDNS    bool
 	s3        bool
 	startHops int
 }
@@ -152,7 +151,14 @@ func (a *Analyzer) reachInternet(r *Result, d destSet, dns bool) {
 		a.walkInternet(r, d, dns)
 		return
 	}
-	k := tailKey{dest: d.name, addDNS: !dns && r.Step(LayerDNS) == nil, s3: r.Dest.Service == S3, startHops: len(r.Hops)}
+	// The DNS step is the same for every destination: added here, outside the memoised
+	// tail, so that a destination whose DNS step is already in place (an interface service
+	// without an endpoint) and one that still needs it (the plain internet) share the tail.
+	if !dns {
+		a.addDNS(r)
+		dns = true
+	}
+	k := tailKey{dest: d.name, s3: r.Dest.Service == S3, startHops: len(r.Hops)}
 	if t, ok := a.tails[k]; ok {
 		r.Via = t.via
 		r.Hops = append(r.Hops, t.hops...)
@@ -213,7 +219,7 @@ func (a *Analyzer) walkInternet(r *Result, d destSet, dns bool) {
 		r.add(Step{Layer: LayerRoute, Status: Blocked, Cause: cause.NetworkNoRoute, Evidence: ev, Fix: a.fixRoute(rtID),
 			Message:   rtID + " routes " + dest + " to " + tid + ", which is a blackhole (its target was deleted or is not working)",
 			MessageJA: rtID + " は " + dest + " を " + tid + " へルーティングしていますが、ブラックホールです（ターゲットが削除されたか動作していません）"})
-		if n := a.nats[tid]; n != nil && kind == "nat" {
+		if n := a.nats.get(tid); n != nil && kind == "nat" {
 			// Say why: a failed or deleted NAT gateway turns its routes into blackholes.
 			r.add(a.natStep(r, tid))
 		}
@@ -223,7 +229,7 @@ func (a *Analyzer) walkInternet(r *Result, d destSet, dns bool) {
 	case "igw":
 		r.Via = ViaInternetGateway
 		r.Hops = append(r.Hops, Hop{ID: rtID, Note: rtNote(explicit, routeText(dest, route))})
-		if igw := a.igws[tid]; igw != nil && !attachedTo(igw, a.vpcID) {
+		if igw := a.igws.get(tid); igw != nil && !attachedTo(igw, a.vpcID) {
 			r.add(Step{Layer: LayerRoute, Status: Blocked, Cause: cause.NetworkNoRoute, Evidence: append(ev, finding.Evidence{Source: "ec2:DescribeInternetGateways", Ref: tid, Key: "attachments", Value: "not attached to " + a.vpcID}), Fix: a.fixRoute(rtID),
 				Message: tid + " is not attached to " + a.vpcID, MessageJA: tid + " が " + a.vpcID + " にアタッチされていません"})
 			return
@@ -233,7 +239,7 @@ func (a *Analyzer) walkInternet(r *Result, d destSet, dns bool) {
 	case "nat":
 		r.Via = ViaNATGateway
 		note := routeText(dest, route)
-		if n := a.nats[tid]; n != nil {
+		if n := a.nats.get(tid); n != nil {
 			note += ", " + string(n.State)
 		}
 		r.Hops = append(r.Hops, Hop{ID: rtID, Note: rtNote(explicit, note)})
@@ -312,7 +318,7 @@ func boolWord(b bool, t, f string) string {
 // natStep: the NAT gateway must be available, public, and sit in a subnet that routes to an
 // internet gateway.
 func (a *Analyzer) natStep(r *Result, id string) Step {
-	n := a.nats[id]
+	n := a.nats.get(id)
 	if n == nil {
 		return a.missing(LayerNAT, srcNAT, id, "NAT gateway "+id, "NAT ゲートウェイ "+id)
 	}
@@ -334,7 +340,7 @@ func (a *Analyzer) natStep(r *Result, id string) Step {
 			MessageJA: id + " はプライベート NAT ゲートウェイで、インターネットに出られません"}
 	}
 	nvpc := firstNonEmpty(deref(n.VpcId), a.vpcID)
-	if s := a.subnets[nsub]; s != nil {
+	if s := a.subnets.get(nsub); s != nil {
 		nvpc = firstNonEmpty(deref(s.VpcId), nvpc)
 	}
 	rt, explicit := a.routeTable(nsub, nvpc)

@@ -133,7 +133,7 @@ func (a *Analyzer) sgEgress(groups []string, d destSet) (ruleDecision, []finding
 	var missing []string
 	more := 0
 	for _, gid := range groups {
-		sg := a.sgs[gid]
+		sg := a.sgs.get(gid)
 		if sg == nil {
 			missing = append(missing, gid)
 			continue
@@ -170,7 +170,7 @@ func (a *Analyzer) permTargets(p ec2types.IpPermission, d destSet) tri {
 			v = yes
 			continue
 		}
-		if l := a.pls[id]; l != nil {
+		if l := a.pls.get(id); l != nil {
 			lv := no
 			for _, c := range l.Cidrs {
 				if pc, ok := parsePrefix(c); ok {
@@ -197,7 +197,7 @@ func (a *Analyzer) sgIngressFrom(groups, taskGroups []string, src destSet) (rule
 	var missing []string
 	more := 0
 	for _, gid := range groups {
-		sg := a.sgs[gid]
+		sg := a.sgs.get(gid)
 		if sg == nil {
 			missing = append(missing, gid)
 			continue
@@ -223,7 +223,7 @@ func (a *Analyzer) sgIngressFrom(groups, taskGroups []string, src destSet) (rule
 				}
 			}
 			for _, pl := range p.PrefixListIds {
-				if l := a.pls[deref(pl.PrefixListId)]; l != nil {
+				if l := a.pls.get(deref(pl.PrefixListId)); l != nil {
 					for _, c := range l.Cidrs {
 						if pc, ok := parsePrefix(c); ok {
 							tv = max(tv, src.matchCIDR(pc))
@@ -244,10 +244,10 @@ func (a *Analyzer) sgIngressFrom(groups, taskGroups []string, src destSet) (rule
 
 // naclFor returns the NACL of a subnet: its association, else the VPC's default.
 func (a *Analyzer) naclFor(subnetID, vpcID string) *ec2types.NetworkAcl {
-	if acl := a.aclAssoc[subnetID]; acl != nil {
+	if acl := a.assocACL(subnetID); acl != nil {
 		return acl
 	}
-	return a.aclDef[vpcID]
+	return a.defaultACL(vpcID)
 }
 
 // naclEval walks a NACL's entries in rule-number order for one direction: the first rule
