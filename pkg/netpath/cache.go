@@ -9,15 +9,25 @@ import (
 )
 
 // The network checks each ask about the same snapshot; For shares one Analyzer between them
-// so the indexes are built once per snapshot. The cache holds one entry, keyed by a weak
-// pointer (a collected snapshot can never be confused with a new one at the same address)
-// and by a shape fingerprint, so a snapshot edited between runs by adding or removing
-// resources is re-indexed. Snapshots are otherwise treated as read-only once checked.
-var shared struct {
-	sync.Mutex
+// so the model is built once per snapshot. Entries are keyed by a weak pointer (a collected
+// snapshot can never be confused with a new one at the same address) and by a shape
+// fingerprint, so a snapshot edited between runs by adding or removing resources is
+// re-indexed. Snapshots are otherwise treated as read-only once checked.
+//
+// The cache holds a few entries, not one: `scan` diagnoses several snapshots at once, and a
+// single slot would make concurrent diagnoses evict each other's analyzer between checks,
+// rebuilding it up to once per network check.
+const sharedEntries = 32
+
+type cacheEntry struct {
 	p  weak.Pointer[snapshot.Snapshot]
 	fp [16]int
 	a  *Analyzer
+}
+
+var shared struct {
+	sync.Mutex
+	entries []cacheEntry // oldest first
 }
 
 // For returns the Analyzer for s, building it on first use.
@@ -28,14 +38,30 @@ func For(s *snapshot.Snapshot) *Analyzer { return ForWith(s, nil) }
 // an analyzer already built for s keeps the parser it was built with.
 func ForWith(s *snapshot.Snapshot, parse func(string) (imageref.Ref, error)) *Analyzer {
 	fp := fingerprint(s)
+	wp := weak.Make(s)
 	shared.Lock()
-	defer shared.Unlock()
-	if shared.a != nil && shared.p.Value() == s && shared.fp == fp {
-		return shared.a
+	for _, e := range shared.entries {
+		if e.p == wp && e.fp == fp {
+			shared.Unlock()
+			return e.a
+		}
 	}
+	shared.Unlock()
+	// Built outside the lock so diagnoses of different snapshots do not wait on each other.
 	a := New(s)
 	a.parse = parse
-	shared.p, shared.fp, shared.a = weak.Make(s), fp, a
+	shared.Lock()
+	defer shared.Unlock()
+	kept := make([]cacheEntry, 0, sharedEntries)
+	for _, e := range shared.entries {
+		if e.p != wp && e.p.Value() != nil {
+			kept = append(kept, e)
+		}
+	}
+	if len(kept) >= sharedEntries {
+		kept = kept[len(kept)-sharedEntries+1:]
+	}
+	shared.entries = append(kept, cacheEntry{p: wp, fp: fp, a: a})
 	return a
 }
 
