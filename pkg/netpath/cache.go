@@ -52,14 +52,23 @@ func ForWith(s *snapshot.Snapshot, parse func(string) (imageref.Ref, error)) *An
 	a.parse = parse
 	shared.Lock()
 	defer shared.Unlock()
-	kept := make([]cacheEntry, 0, sharedEntries)
+	// Filter in place (no allocation per diagnosis): drop collected snapshots and this
+	// snapshot's stale entry, then the oldest if still full.
+	old := len(shared.entries)
+	kept := shared.entries[:0]
 	for _, e := range shared.entries {
 		if e.p != wp && e.p.Value() != nil {
 			kept = append(kept, e)
 		}
 	}
 	if len(kept) >= sharedEntries {
-		kept = kept[len(kept)-sharedEntries+1:]
+		copy(kept, kept[1:])
+		kept = kept[:len(kept)-1]
+	}
+	// Release the analyzers of dropped entries now rather than when the slot is reused.
+	clear(shared.entries[len(kept):old])
+	if shared.entries == nil {
+		kept = make([]cacheEntry, 0, sharedEntries)
 	}
 	shared.entries = append(kept, cacheEntry{p: wp, fp: fp, a: a})
 	return a
