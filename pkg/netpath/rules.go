@@ -128,6 +128,17 @@ type ruleDecision struct {
 
 // sgEgress evaluates task security groups' egress for TCP 443 to d (stateful: no return rule).
 func (a *Analyzer) sgEgress(groups []string, d destSet) (ruleDecision, []finding.Evidence, []string) {
+	return a.bestPermission(groups, "IpPermissionsEgress",
+		func(sg *ec2types.SecurityGroup) []ec2types.IpPermission { return sg.IpPermissionsEgress },
+		func(p ec2types.IpPermission) tri { return a.permTargets(p, d) })
+}
+
+// bestPermission walks one direction of the groups' rules (egress or ingress) and keeps the
+// rule that best covers TCP 443 to or from the peer; peer rates one rule's CIDRs, prefix
+// lists and group references. Every rule read is evidence; a group not in the snapshot is
+// reported as missing so the caller can say "unknown".
+func (a *Analyzer) bestPermission(groups []string, key string, perms func(*ec2types.SecurityGroup) []ec2types.IpPermission,
+	peer func(ec2types.IpPermission) tri) (ruleDecision, []finding.Evidence, []string) {
 	best := ruleDecision{v: no}
 	var ev []finding.Evidence
 	var missing []string
@@ -138,16 +149,17 @@ func (a *Analyzer) sgEgress(groups []string, d destSet) (ruleDecision, []finding
 			missing = append(missing, gid)
 			continue
 		}
-		if len(sg.IpPermissionsEgress) == 0 {
-			ev = append(ev, finding.Evidence{Source: "ec2:DescribeSecurityGroups", Ref: gid, Key: "IpPermissionsEgress", Value: "(none)"})
+		ps := perms(sg)
+		if len(ps) == 0 {
+			ev = append(ev, finding.Evidence{Source: "ec2:DescribeSecurityGroups", Ref: gid, Key: key, Value: "(none)"})
 		}
-		for _, p := range sg.IpPermissionsEgress {
-			ev = appendPerm(ev, &more, gid, "IpPermissionsEgress", p)
+		for _, p := range ps {
+			ev = appendPerm(ev, &more, gid, key, p)
 			pv := portCovers(deref(p.IpProtocol), p.FromPort, p.ToPort, 443, 443)
 			if pv == no {
 				continue
 			}
-			v := min(pv, a.permTargets(p, d))
+			v := min(pv, peer(p))
 			if v > best.v {
 				best = ruleDecision{v: v, rule: describePerm(p), ref: gid}
 			}
@@ -192,54 +204,37 @@ func (a *Analyzer) permTargets(p ec2types.IpPermission, d destSet) tri {
 
 // sgIngressFrom evaluates endpoint security groups' ingress for TCP 443 from the task.
 func (a *Analyzer) sgIngressFrom(groups, taskGroups []string, src destSet) (ruleDecision, []finding.Evidence, []string) {
-	best := ruleDecision{v: no}
-	var ev []finding.Evidence
-	var missing []string
-	more := 0
-	for _, gid := range groups {
-		sg := a.sgs.get(gid)
-		if sg == nil {
-			missing = append(missing, gid)
-			continue
-		}
-		if len(sg.IpPermissions) == 0 {
-			ev = append(ev, finding.Evidence{Source: "ec2:DescribeSecurityGroups", Ref: gid, Key: "IpPermissions", Value: "(none)"})
-		}
-		for _, p := range sg.IpPermissions {
-			ev = appendPerm(ev, &more, gid, "IpPermissions", p)
-			pv := portCovers(deref(p.IpProtocol), p.FromPort, p.ToPort, 443, 443)
-			if pv == no {
-				continue
-			}
-			tv := no
-			for _, r := range p.IpRanges {
-				if c, ok := parsePrefix(deref(r.CidrIp)); ok {
-					tv = max(tv, src.matchCIDR(c))
-				}
-			}
-			for _, g := range p.UserIdGroupPairs {
-				if contains(taskGroups, deref(g.GroupId)) {
-					tv = yes
-				}
-			}
-			for _, pl := range p.PrefixListIds {
-				if l := a.pls.get(deref(pl.PrefixListId)); l != nil {
-					for _, c := range l.Cidrs {
-						if pc, ok := parsePrefix(c); ok {
-							tv = max(tv, src.matchCIDR(pc))
-						}
-					}
-				} else {
-					tv = max(tv, maybe)
-				}
-			}
-			v := min(pv, tv)
-			if v > best.v {
-				best = ruleDecision{v: v, rule: describePerm(p), ref: gid}
-			}
+	return a.bestPermission(groups, "IpPermissions",
+		func(sg *ec2types.SecurityGroup) []ec2types.IpPermission { return sg.IpPermissions },
+		func(p ec2types.IpPermission) tri { return a.permSources(p, taskGroups, src) })
+}
+
+// permSources matches the sources of one ingress permission against the task (its address
+// range and security groups).
+func (a *Analyzer) permSources(p ec2types.IpPermission, taskGroups []string, src destSet) tri {
+	tv := no
+	for _, r := range p.IpRanges {
+		if c, ok := parsePrefix(deref(r.CidrIp)); ok {
+			tv = max(tv, src.matchCIDR(c))
 		}
 	}
-	return best, moreEvidence(ev, more), missing
+	for _, g := range p.UserIdGroupPairs {
+		if contains(taskGroups, deref(g.GroupId)) {
+			tv = yes
+		}
+	}
+	for _, pl := range p.PrefixListIds {
+		if l := a.pls.get(deref(pl.PrefixListId)); l != nil {
+			for _, c := range l.Cidrs {
+				if pc, ok := parsePrefix(c); ok {
+					tv = max(tv, src.matchCIDR(pc))
+				}
+			}
+		} else {
+			tv = max(tv, maybe)
+		}
+	}
+	return tv
 }
 
 // naclFor returns the NACL of a subnet: its association, else the VPC's default.
