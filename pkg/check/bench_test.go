@@ -18,18 +18,7 @@ func fresh(s *snapshot.Snapshot) *snapshot.Snapshot {
 // BenchmarkDiagnose runs every check over each bundled example (the snapshots are decoded
 // once; decoding is I/O-side work). Goal: ≥20,000 snapshots/s.
 func BenchmarkDiagnose(b *testing.B) {
-	files, _ := filepath.Glob(filepath.Join("..", "..", "examples", "*.json"))
-	var snaps []*snapshot.Snapshot
-	for _, f := range files {
-		s, err := snapshot.Load(f)
-		if err != nil {
-			b.Fatal(err)
-		}
-		snaps = append(snaps, s)
-	}
-	if len(snaps) == 0 {
-		b.Fatal("no examples")
-	}
+	snaps := loadSnapshots(b, filepath.Join("..", "..", "examples", "*.json"))
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -55,18 +44,7 @@ func BenchmarkLoadAndDiagnose(b *testing.B) {
 // BenchmarkDiagnoseScenarios runs every check over each scenario snapshot (39 of them, from
 // healthy to several failures at once): a wider mix than the six failure-heavy examples.
 func BenchmarkDiagnoseScenarios(b *testing.B) {
-	files, _ := filepath.Glob(filepath.Join("..", "..", "testdata", "scenarios", "*", "snapshot.json"))
-	var snaps []*snapshot.Snapshot
-	for _, f := range files {
-		s, err := snapshot.Load(f)
-		if err != nil {
-			b.Fatal(err)
-		}
-		snaps = append(snaps, s)
-	}
-	if len(snaps) == 0 {
-		b.Fatal("no scenarios")
-	}
+	snaps := loadSnapshots(b, filepath.Join("..", "..", "testdata", "scenarios", "*", "snapshot.json"))
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -79,18 +57,7 @@ func BenchmarkDiagnoseScenarios(b *testing.B) {
 // core, as `pulldoctor scan` runs them. Checks share no mutable state across snapshots, so
 // this also exercises their per-snapshot caches under concurrency.
 func BenchmarkDiagnoseParallel(b *testing.B) {
-	files, _ := filepath.Glob(filepath.Join("..", "..", "examples", "*.json"))
-	var snaps []*snapshot.Snapshot
-	for _, f := range files {
-		s, err := snapshot.Load(f)
-		if err != nil {
-			b.Fatal(err)
-		}
-		snaps = append(snaps, s)
-	}
-	if len(snaps) == 0 {
-		b.Fatal("no examples")
-	}
+	snaps := loadSnapshots(b, filepath.Join("..", "..", "examples", "*.json"))
 	b.ReportAllocs()
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
@@ -101,4 +68,22 @@ func BenchmarkDiagnoseParallel(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "snapshots/s")
+}
+
+// loadSnapshots decodes every snapshot matching pattern, once, before the timer starts.
+func loadSnapshots(b *testing.B, pattern string) []*snapshot.Snapshot {
+	b.Helper()
+	files, _ := filepath.Glob(pattern)
+	if len(files) == 0 {
+		b.Fatalf("no snapshots match %s", pattern)
+	}
+	snaps := make([]*snapshot.Snapshot, 0, len(files))
+	for _, f := range files {
+		s, err := snapshot.Load(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		snaps = append(snaps, s)
+	}
+	return snaps
 }
