@@ -72,6 +72,11 @@ func taskDefinitionMissing(m Meta, s *snapshot.Snapshot) []finding.Finding {
 	return []finding.Finding{unknownMissing(m, []string{"ecs:DescribeTaskDefinition"}, "the task definition", "タスク定義")}
 }
 
+// noECRImage is the answer of every ECR check for a task that pulls no private ECR image.
+func noECRImage(m Meta) []finding.Finding {
+	return []finding.Finding{newFinding(m, finding.NotApplicable, "no private ECR image", "プライベート ECR のイメージはありません")}
+}
+
 func deref(p *string) string {
 	if p == nil {
 		return ""

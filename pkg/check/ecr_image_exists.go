@@ -38,7 +38,7 @@ func (c ECRImageExists) Run(s *snapshot.Snapshot) []finding.Finding {
 	}
 	targets := imageTargets(s, imageref.KindECR)
 	if len(targets) == 0 {
-		return []finding.Finding{newFinding(m, finding.NotApplicable, "no private ECR image", "プライベート ECR のイメージはありません")}
+		return noECRImage(m)
 	}
 	var out []finding.Finding
 	for _, t := range targets {

@@ -38,7 +38,7 @@ func (c ECRRepositoryPolicy) Run(s *snapshot.Snapshot) []finding.Finding {
 	}
 	targets := iamUniqueRepos(imageTargets(s, imageref.KindECR))
 	if len(targets) == 0 {
-		return []finding.Finding{newFinding(m, finding.NotApplicable, "no private ECR image", "プライベート ECR のイメージはありません")}
+		return noECRImage(m)
 	}
 	arn, kind, kindJA, ok := pullPrincipal(s)
 	if !ok {
