@@ -87,3 +87,18 @@ func loadSnapshots(b *testing.B, pattern string) []*snapshot.Snapshot {
 	}
 	return snaps
 }
+
+// BenchmarkEachCheck runs one check at a time over the bundled examples, outside a diagnosis:
+// what each check costs on its own, shared derivations (the network model, the parsed
+// policies) included, to find where the time of BenchmarkDiagnose goes.
+func BenchmarkEachCheck(b *testing.B) {
+	snaps := loadSnapshots(b, filepath.Join("..", "..", "examples", "*.json"))
+	for _, c := range All() {
+		b.Run(c.Meta().ID, func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				c.Run(fresh(snaps[i%len(snaps)]))
+			}
+		})
+	}
+}

@@ -31,6 +31,14 @@ type Check interface {
 	Run(s *snapshot.Snapshot) []finding.Finding
 }
 
+// appender is implemented by checks that can append their findings to a list instead of
+// returning a new slice: Diagnose collects every check's findings into one slice, and a
+// Finding is large enough that a slice per check is a cost worth avoiding. Run must equal
+// appendFindings(nil, s).
+type appender interface {
+	appendFindings(dst []finding.Finding, s *snapshot.Snapshot) []finding.Finding
+}
+
 // newFinding starts a finding with the check's identity filled in.
 func newFinding(m Meta, status finding.Status, en, ja string) finding.Finding {
 	sev := m.Severity

@@ -14,6 +14,7 @@ func Diagnose(s *snapshot.Snapshot) *finding.Report {
 
 // DiagnoseWith is Diagnose over a chosen list of checks.
 func DiagnoseWith(s *snapshot.Snapshot, checks []Check) *finding.Report {
+	defer beginSession(s)()
 	r := &finding.Report{
 		SchemaVersion: finding.ReportSchemaVersion,
 		Target: finding.Target{
@@ -31,22 +32,16 @@ func DiagnoseWith(s *snapshot.Snapshot, checks []Check) *finding.Report {
 			r.Classification = append(r.Classification, finding.Classified{Cause: m.Cause, Confidence: m.Confidence})
 		}
 	}
-	// A Finding is large: gather each check's findings first and copy them once into a
-	// slice of the exact size, rather than growing it check by check.
-	var pbuf [64][]finding.Finding // the full list fits: no allocation for the lists
-	per := pbuf[:0]
-	if len(checks) > len(pbuf) {
-		per = make([][]finding.Finding, 0, len(checks))
-	}
-	per = per[:len(checks)]
-	n := 0
-	for i, c := range checks {
-		per[i] = c.Run(s)
-		n += len(per[i])
-	}
-	r.Findings = make([]finding.Finding, 0, n)
-	for _, fs := range per {
-		r.Findings = append(r.Findings, fs...)
+	// A Finding is large: checks that can append theirs straight into the report's list
+	// (appender) do, into one slice sized for the usual one finding per check; the others'
+	// slices are copied in.
+	r.Findings = make([]finding.Finding, 0, len(checks)+len(checks)/4)
+	for _, c := range checks {
+		if a, ok := c.(appender); ok {
+			r.Findings = a.appendFindings(r.Findings, s)
+		} else {
+			r.Findings = append(r.Findings, c.Run(s)...)
+		}
 	}
 	for _, g := range s.Gaps {
 		r.Gaps = append(r.Gaps, finding.Gap{Call: g.Call, Error: g.Error, Message: g.Message, Ref: g.Ref})

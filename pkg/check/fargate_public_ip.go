@@ -43,7 +43,7 @@ func (c FargatePublicIP) Run(s *snapshot.Snapshot) []finding.Finding {
 	}
 	// A public subnet whose every destination is served by endpoints needs no public IP:
 	// say so as a pass, so the reader sees that it was looked at.
-	a := netpath.ForWith(s, parseImage)
+	a := netAnalyzer(s)
 	if r := a.Reach(netpath.Destination{Service: netpath.Internet, Host: "the internet"}); r.Via == netpath.ViaInternetGateway {
 		f := newFinding(m, finding.Pass,
 			"public subnet "+a.SubnetID()+" and the task has no public IP, but VPC endpoints serve every destination the task needs",

@@ -40,7 +40,7 @@ func runNetLayer(m Meta, s *snapshot.Snapshot, nl netLayer) []finding.Finding {
 		}
 		return []finding.Finding{unknownMissing(m, []string{"ecs:DescribeTaskDefinition"}, "the task definition", "タスク定義")}
 	}
-	a := netpath.ForWith(s, parseImage)
+	a := netAnalyzer(s)
 	// The analyzer works out every needed destination's path once (Results), shared by the
 	// eleven network checks and read-only: each check only picks its layers' steps and
 	// formats its finding. Pointers into the shared lists: Destination and Result are large.
@@ -327,3 +327,9 @@ func containsStr(list []string, v string) bool {
 
 // endpointDest selects destinations an endpoint can serve.
 func endpointDest(d netpath.Destination) bool { return d.Service != netpath.Internet }
+
+// netAnalyzer is the network analyzer of s, built once per diagnosis and shared by the
+// network checks.
+func netAnalyzer(s *snapshot.Snapshot) *netpath.Analyzer {
+	return shared(s, slotNetwork, func() *netpath.Analyzer { return netpath.NewWith(s, parseImage) })
+}

@@ -191,6 +191,14 @@ type Analyzer struct {
 	parse func(string) (imageref.Ref, error)
 }
 
+// NewWith is New with the image parser Needed uses (nil: imageref.Parse); a caller that
+// memoises parsing passes its memo. The parser must be a pure equivalent of imageref.Parse.
+func NewWith(s *snapshot.Snapshot, parse func(string) (imageref.Ref, error)) *Analyzer {
+	a := New(s)
+	a.parse = parse
+	return a
+}
+
 // New indexes the snapshot and works out the ENI context that pulls the image.
 func New(s *snapshot.Snapshot) *Analyzer {
 	// cache is made on first use: Results answers the needed destinations, so most
