@@ -82,7 +82,7 @@ func taskDefinitionMissing(m Meta, s *snapshot.Snapshot) []finding.Finding {
 
 // noECRImage is the answer of every ECR check for a task that pulls no private ECR image.
 func noECRImage(m Meta) []finding.Finding {
-	return []finding.Finding{newFinding(m, finding.NotApplicable, "no private ECR image", "プライベート ECR のイメージはありません")}
+	return []finding.Finding{noECRImageFinding(m)}
 }
 
 func deref(p *string) string {
@@ -90,4 +90,9 @@ func deref(p *string) string {
 		return ""
 	}
 	return *p
+}
+
+// noECRImageFinding is noECRImage's finding, for checks that append.
+func noECRImageFinding(m Meta) finding.Finding {
+	return newFinding(m, finding.NotApplicable, "no private ECR image", "プライベート ECR のイメージはありません")
 }

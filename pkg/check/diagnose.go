@@ -14,7 +14,8 @@ func Diagnose(s *snapshot.Snapshot) *finding.Report {
 
 // DiagnoseWith is Diagnose over a chosen list of checks.
 func DiagnoseWith(s *snapshot.Snapshot, checks []Check) *finding.Report {
-	defer beginSession(s)()
+	ss := beginSession(s)
+	defer endSession(s, ss)
 	r := &finding.Report{
 		SchemaVersion: finding.ReportSchemaVersion,
 		Target: finding.Target{
@@ -28,8 +29,10 @@ func DiagnoseWith(s *snapshot.Snapshot, checks []Check) *finding.Report {
 		Gaps:           []finding.Gap{},
 	}
 	if s.StoppedReason != "" {
-		for _, m := range classify(s.StoppedReason).Classification {
-			r.Classification = append(r.Classification, finding.Classified{Cause: m.Cause, Confidence: m.Confidence})
+		cl := classify(s.StoppedReason).Classification
+		r.Classification = make([]finding.Classified, len(cl))
+		for i, m := range cl {
+			r.Classification[i] = finding.Classified{Cause: m.Cause, Confidence: m.Confidence}
 		}
 	}
 	// A Finding is large: checks that can append theirs straight into the report's list
@@ -43,8 +46,11 @@ func DiagnoseWith(s *snapshot.Snapshot, checks []Check) *finding.Report {
 			r.Findings = append(r.Findings, c.Run(s)...)
 		}
 	}
-	for _, g := range s.Gaps {
-		r.Gaps = append(r.Gaps, finding.Gap{Call: g.Call, Error: g.Error, Message: g.Message, Ref: g.Ref})
+	if len(s.Gaps) > 0 {
+		r.Gaps = make([]finding.Gap, len(s.Gaps))
+		for i, g := range s.Gaps {
+			r.Gaps[i] = finding.Gap{Call: g.Call, Error: g.Error, Message: g.Message, Ref: g.Ref}
+		}
 	}
 	r.Verdict.Causes = finding.Rank(r.Findings, r.Classification)
 	r.Verdict.Summary, r.Verdict.SummaryJA = finding.Summarize(r.Verdict.Causes, r.Findings)

@@ -1,7 +1,6 @@
 package check
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -20,28 +19,31 @@ import (
 type DockerHubRateLimit struct{}
 
 // Meta implements Check.
-func (DockerHubRateLimit) Meta() Meta {
-	return Meta{
-		ID: "dockerhub-rate-limit", Cause: cause.RegistryRateLimit, Severity: finding.Error,
-		Title:       "Docker Hub (or another registry) is not rate-limiting the pull",
-		TitleJA:     "Docker Hub（または他のレジストリ）のプルレート制限に達していない",
-		Description: "For each image outside private ECR (Docker Hub above all): fails when the registry probe answered 429 `toomanyrequests` or `ratelimit-remaining: 0`, or the stopped reason is a pull rate limit; passes when the probe shows pulls left or the stopped reason is something else. The remediation gives an ECR pull through cache rule and a mirror to ECR (crane or docker commands) with the rewritten image URI; credentials for Docker Hub are dockerhub-credentials' advice.",
-		Needs:       []string{"ecs:DescribeTaskDefinition", "registry:HEAD manifest (--probe-registry)"},
-	}
+func (DockerHubRateLimit) Meta() Meta { return dockerHubRateLimitMeta }
+
+var dockerHubRateLimitMeta = Meta{
+	ID: "dockerhub-rate-limit", Cause: cause.RegistryRateLimit, Severity: finding.Error,
+	Title:       "Docker Hub (or another registry) is not rate-limiting the pull",
+	TitleJA:     "Docker Hub（または他のレジストリ）のプルレート制限に達していない",
+	Description: "For each image outside private ECR (Docker Hub above all): fails when the registry probe answered 429 `toomanyrequests` or `ratelimit-remaining: 0`, or the stopped reason is a pull rate limit; passes when the probe shows pulls left or the stopped reason is something else. The remediation gives an ECR pull through cache rule and a mirror to ECR (crane or docker commands) with the rewritten image URI; credentials for Docker Hub are dockerhub-credentials' advice.",
+	Needs:       []string{"ecs:DescribeTaskDefinition", "registry:HEAD manifest (--probe-registry)"},
 }
 
 // Run implements Check.
 func (c DockerHubRateLimit) Run(s *snapshot.Snapshot) []finding.Finding {
-	m := c.Meta()
+	return c.appendFindings(nil, s)
+}
+
+func (c DockerHubRateLimit) appendFindings(dst []finding.Finding, s *snapshot.Snapshot) []finding.Finding {
+	m := dockerHubRateLimitMeta
 	if s.TaskDefinition == nil {
-		return taskDefinitionMissing(m, s)
+		return append(dst, taskDefinitionMissing(m, s)...)
 	}
 	reasonCause := stoppedReasonCause(s)
-	var out []finding.Finding
-	for _, cd := range s.Containers() {
-		image := deref(cd.Image)
-		ref, err := parseImage(image)
-		if err != nil || ref.Kind == imageref.KindECR {
+	n := len(dst)
+	for _, t := range imageTargets(s) {
+		image, ref := t.Image, t.Ref
+		if ref.Kind == imageref.KindECR {
 			continue
 		}
 		probe := s.RegistryProbe(image)
@@ -49,11 +51,14 @@ func (c DockerHubRateLimit) Run(s *snapshot.Snapshot) []finding.Finding {
 		if ref.Kind != imageref.KindDockerHub && !probeLimited {
 			continue // other registries: only when the probe saw a limit
 		}
-		name := deref(cd.Name)
+		name, cd := t.Container, t.def
 		hasCreds := cd.RepositoryCredentials != nil && deref(cd.RepositoryCredentials.CredentialsParameter) != ""
-		ev := []finding.Evidence{{Source: "ecs:DescribeTaskDefinition", Ref: name, Key: "image", Value: image}}
+		ev := make([]finding.Evidence, 1, 3)
+		ev[0] = finding.Evidence{Source: "ecs:DescribeTaskDefinition", Ref: name, Key: "image", Value: image}
+		var summary string // of the probe
 		if probe != nil {
-			ev = append(ev, finding.Evidence{Source: "registry:HEAD manifest", Ref: image, Key: "outcome", Value: probeSummary(probe)})
+			summary = probeSummary(probe)
+			ev = append(ev, finding.Evidence{Source: "registry:HEAD manifest", Ref: image, Key: "outcome", Value: summary})
 		}
 		reasonLimited := reasonCause == cause.RegistryRateLimit
 		if reasonLimited {
@@ -65,53 +70,58 @@ func (c DockerHubRateLimit) Run(s *snapshot.Snapshot) []finding.Finding {
 			if hasCreds {
 				who, whoJA = "authenticated (repositoryCredentials)", "認証付き（repositoryCredentials）"
 			}
-			var why, whyJA []string
+			var why, whyJA string
 			if probeLimited {
-				why = append(why, "the registry probe got "+probeSummary(probe))
-				whyJA = append(whyJA, "レジストリのプローブ結果: "+probeSummary(probe))
+				why = "the registry probe got " + summary
+				whyJA = "レジストリのプローブ結果: " + summary
 			}
 			if reasonLimited {
-				why = append(why, "the stopped reason is a pull rate limit (toomanyrequests)")
-				whyJA = append(whyJA, "停止理由がプルレート制限（toomanyrequests）です")
+				const reasonWhy, reasonWhyJA = "the stopped reason is a pull rate limit (toomanyrequests)", "停止理由がプルレート制限（toomanyrequests）です"
+				if why == "" {
+					why, whyJA = reasonWhy, reasonWhyJA
+				} else {
+					why, whyJA = why+"; "+reasonWhy, whyJA+"。"+reasonWhyJA
+				}
 			}
+			label := registryLabel(ref)
 			f := newFinding(m, finding.Fail,
-				fmt.Sprintf("container %s: %s pulls of %s from %s are rate-limited: %s", name, who, ref.Familiar(), registryLabel(ref), strings.Join(why, "; ")),
-				fmt.Sprintf("コンテナ %s: %s から %s への%sプルがレート制限されています。%s", name, registryLabel(ref), ref.Familiar(), whoJA, strings.Join(whyJA, "。")))
+				"container "+name+": "+who+" pulls of "+t.Familiar+" from "+label+" are rate-limited: "+why,
+				"コンテナ "+name+": "+label+" から "+t.Familiar+" への"+whoJA+"プルがレート制限されています。"+whyJA)
 			f.Subject, f.Evidence = name, ev
 			f.Remediation = rateLimitRemediation(s, name, ref, hasCreds)
-			out = append(out, f)
+			dst = append(dst, f)
 		case probe != nil && probe.Outcome == "found":
 			left := "no rate-limit headers"
 			if probe.RateLimitRemaining != "" {
 				left = "ratelimit-remaining " + probe.RateLimitRemaining + " of " + orPlaceholder(probe.RateLimitLimit, "?")
 			}
 			f := newFinding(m, finding.Pass,
-				"container "+name+": the registry served "+ref.Familiar()+" without a rate limit ("+left+")",
-				"コンテナ "+name+": レジストリは "+ref.Familiar()+" をレート制限なしで返しました（"+left+"）")
+				"container "+name+": the registry served "+t.Familiar+" without a rate limit ("+left+")",
+				"コンテナ "+name+": レジストリは "+t.Familiar+" をレート制限なしで返しました（"+left+"）")
 			f.Subject, f.Evidence = name, ev
-			out = append(out, f)
+			dst = append(dst, f)
 		case reasonCause != "" && reasonCause != cause.Unknown:
 			f := newFinding(m, finding.Pass,
 				"container "+name+": the stopped reason points at "+string(reasonCause)+", not a pull rate limit",
 				"コンテナ "+name+": 停止理由は "+string(reasonCause)+" を示しており、プルレート制限ではありません")
 			f.Subject = name
 			f.Evidence = append(ev, finding.Evidence{Source: "ecs:DescribeTasks", Ref: s.Target.Task, Key: "stoppedReason", Value: shorten(s.StoppedReason, 300)})
-			out = append(out, f)
+			dst = append(dst, f)
 		default:
-			why, whyJA := "the rate-limit state of "+ref.Familiar()+" (no registry probe and no telling stopped reason)", ref.Familiar()+" のレート制限の状態（レジストリのプローブ結果も手がかりになる停止理由もありません）"
+			why, whyJA := "the rate-limit state of "+t.Familiar+" (no registry probe and no telling stopped reason)", t.Familiar+" のレート制限の状態（レジストリのプローブ結果も手がかりになる停止理由もありません）"
 			if probe != nil {
-				why = "the rate-limit state of " + ref.Familiar() + " (the registry probe ended " + probe.Outcome + ")"
-				whyJA = ref.Familiar() + " のレート制限の状態（レジストリのプローブ結果: " + probe.Outcome + "）"
+				why = "the rate-limit state of " + t.Familiar + " (the registry probe ended " + probe.Outcome + ")"
+				whyJA = t.Familiar + " のレート制限の状態（レジストリのプローブ結果: " + probe.Outcome + "）"
 			}
-			f := unknownMissing(m, m.Needs[1:], why, whyJA)
+			f := unknownMissing(m, []string{"registry:HEAD manifest (--probe-registry)"}, why, whyJA)
 			f.Subject, f.Evidence = name, ev
-			out = append(out, f)
+			dst = append(dst, f)
 		}
 	}
-	if len(out) == 0 {
-		return []finding.Finding{newFinding(m, finding.NotApplicable, "no Docker Hub image and no rate-limited registry", "Docker Hub のイメージも、レート制限されたレジストリもありません")}
+	if len(dst) == n {
+		return append(dst, newFinding(m, finding.NotApplicable, "no Docker Hub image and no rate-limited registry", "Docker Hub のイメージも、レート制限されたレジストリもありません"))
 	}
-	return out
+	return dst
 }
 
 // remainingZero reads Docker Hub's "ratelimit-remaining: 0;w=21600".
@@ -124,7 +134,7 @@ func remainingZero(v string) bool {
 func probeSummary(p *snapshot.RegistryProbe) string {
 	s := p.Outcome
 	if p.HTTPStatus != 0 {
-		s += fmt.Sprintf(" (HTTP %d)", p.HTTPStatus)
+		s += " (HTTP " + strconv.Itoa(p.HTTPStatus) + ")"
 	}
 	if p.RateLimitRemaining != "" {
 		s += ", ratelimit-remaining " + p.RateLimitRemaining
@@ -171,8 +181,8 @@ func rateLimitRemediation(s *snapshot.Snapshot, container string, ref imageref.R
 	if tag == "" {
 		tag = "latest"
 	}
-	var cmds []string
-	var text, textJA []string
+	cmds := make([]string, 0, 6)
+	text, textJA := make([]string, 0, 3), make([]string, 0, 3)
 	if !hasCreds && ref.Kind == imageref.KindDockerHub {
 		text = append(text, "Pull with a Docker Hub account (repositoryCredentials; see dockerhub-credentials) for a higher limit.")
 		textJA = append(textJA, "Docker Hub アカウントで認証してプルすると制限が緩和されます（repositoryCredentials。dockerhub-credentials を参照）。")
@@ -238,11 +248,14 @@ image = "` + mirror + `"`
 	}
 	return &finding.Remediation{
 		Text: strings.Join(text, " "), TextJA: strings.Join(textJA, ""), Commands: cmds, Terraform: tf,
-		Links: []string{
-			"https://docs.docker.com/docker-hub/usage/",
-			"https://docs.aws.amazon.com/AmazonECR/latest/userguide/pull-through-cache.html",
-			"https://docs.aws.amazon.com/AmazonECS/latest/developerguide/private-auth.html",
-			"https://github.com/google/go-containerregistry/blob/main/cmd/crane/doc/crane_copy.md",
-		},
+		Links: rateLimitLinks,
 	}
+}
+
+// Shared by every report that quotes them: read-only.
+var rateLimitLinks = []string{
+	"https://docs.docker.com/docker-hub/usage/",
+	"https://docs.aws.amazon.com/AmazonECR/latest/userguide/pull-through-cache.html",
+	"https://docs.aws.amazon.com/AmazonECS/latest/developerguide/private-auth.html",
+	"https://github.com/google/go-containerregistry/blob/main/cmd/crane/doc/crane_copy.md",
 }

@@ -22,9 +22,10 @@ func (ECREndpointsComplete) Meta() Meta {
 	}
 }
 
-// Run implements Check.
-func (c ECREndpointsComplete) Run(s *snapshot.Snapshot) []finding.Finding {
-	return runNetLayer(c.Meta(), s, netLayer{
+// The check's Meta and netLayer are fixed: built once rather than on every run.
+var (
+	ecrEndpointsCompleteMeta  = ECREndpointsComplete{}.Meta()
+	ecrEndpointsCompleteLayer = netLayer{
 		dependsOnInternet: true,
 		layers:            []netpath.Layer{netpath.LayerEndpoint, netpath.LayerS3Gateway},
 		want:              endpointDest,
@@ -32,5 +33,14 @@ func (c ECREndpointsComplete) Run(s *snapshot.Snapshot) []finding.Finding {
 		naJA:              "VPC エンドポイントは関係しません。タスクが必要とする AWS サービスにはすべて NAT またはインターネットゲートウェイ経由で到達します",
 		noNeedEN:          "the task needs no AWS service an endpoint could serve (no private ECR image in this region, no secrets, no awslogs)",
 		noNeedJA:          "エンドポイントで扱える AWS サービス（このリージョンのプライベート ECR イメージ・シークレット・awslogs）をタスクが使いません",
-	})
+	}
+)
+
+// Run implements Check.
+func (c ECREndpointsComplete) Run(s *snapshot.Snapshot) []finding.Finding {
+	return c.appendFindings(nil, s)
+}
+
+func (ECREndpointsComplete) appendFindings(dst []finding.Finding, s *snapshot.Snapshot) []finding.Finding {
+	return appendNetLayer(dst, &ecrEndpointsCompleteMeta, s, &ecrEndpointsCompleteLayer)
 }

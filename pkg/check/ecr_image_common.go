@@ -1,12 +1,14 @@
 package check
 
 import (
-	"sort"
+	"cmp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
 	"github.com/pulldoctor/pulldoctor/pkg/cause"
 	"github.com/pulldoctor/pulldoctor/pkg/imageref"
@@ -37,28 +39,86 @@ type imageTarget struct {
 	Container string
 	Image     string
 	Ref       imageref.Ref
+	// RepoARN is Ref.RepositoryARN() ("" outside private ECR) and Familiar Ref.Familiar(),
+	// rendered once per image text.
+	RepoARN, Familiar string
+	// def is the container's definition in the snapshot.
+	def *ecstypes.ContainerDefinition
+
+	// What the snapshot holds about a private ECR image's repository, looked up once per
+	// diagnosis: the repository (findRepository), its images (imagesOf) and the pull through
+	// cache rule that serves it (findCacheRule); nil when absent or not private ECR.
+	repo   *snapshot.Repository
+	images []*ecrtypes.ImageDetail
+	rule   *ecrtypes.PullThroughCacheRule
+}
+
+// imageFacts is what the image and registry checks share in a diagnosis (slotImage).
+type imageFacts struct {
+	all []imageTarget // every container whose image parses, in order
+	ecr []imageTarget // those of all in private ECR
+}
+
+func sharedImages(s *snapshot.Snapshot) *imageFacts {
+	return shared(s, slotImage, func() *imageFacts { return buildImageFacts(s) })
+}
+
+func buildImageFacts(s *snapshot.Snapshot) *imageFacts {
+	containers := s.Containers()
+	f := &imageFacts{}
+	nECR := 0
+	for i := range containers {
+		cd := &containers[i]
+		image := deref(cd.Image)
+		p := imageInfo(image)
+		if p.err != nil {
+			continue
+		}
+		if f.all == nil {
+			f.all = make([]imageTarget, 0, len(containers))
+		}
+		t := imageTarget{Container: deref(cd.Name), Image: image, Ref: p.ref, RepoARN: p.repoARN, Familiar: p.familiar, def: cd}
+		if p.ref.Kind == imageref.KindECR {
+			nECR++
+			t.repo = findRepository(s, t.Ref)
+			t.images = imagesOf(s, t.Ref)
+			t.rule = findCacheRule(s, t.Ref)
+		}
+		f.all = append(f.all, t)
+	}
+	// The usual task pulls only from private ECR: then both lists are the same.
+	if nECR == len(f.all) {
+		f.ecr = f.all
+	} else if nECR > 0 {
+		f.ecr = make([]imageTarget, 0, nECR)
+		for _, t := range f.all {
+			if t.Ref.Kind == imageref.KindECR {
+				f.ecr = append(f.ecr, t)
+			}
+		}
+	}
+	return f
 }
 
 // imageTargets returns the containers whose image parses and is of one of kinds (all kinds
-// when none given). Unparseable images are image-reference-valid's to report.
+// when none given). Unparseable images are image-reference-valid's to report. The result is
+// shared by every check of a diagnosis: read it, never modify it.
 func imageTargets(s *snapshot.Snapshot, kinds ...imageref.Kind) []imageTarget {
+	f := sharedImages(s)
+	switch {
+	case len(kinds) == 0:
+		return f.all
+	case len(kinds) == 1 && kinds[0] == imageref.KindECR:
+		return f.ecr
+	}
 	var out []imageTarget
-	for _, cd := range s.Containers() {
-		image := deref(cd.Image)
-		ref, err := parseImage(image)
-		if err != nil {
-			continue
-		}
-		if len(kinds) > 0 {
-			match := false
-			for _, k := range kinds {
-				match = match || ref.Kind == k
-			}
-			if !match {
-				continue
+	for _, t := range f.all {
+		for _, k := range kinds {
+			if t.Ref.Kind == k {
+				out = append(out, t)
+				break
 			}
 		}
-		out = append(out, imageTarget{Container: deref(cd.Name), Image: image, Ref: ref})
 	}
 	return out
 }
@@ -99,16 +159,28 @@ func findRepository(s *snapshot.Snapshot, ref imageref.Ref) *snapshot.Repository
 }
 
 // imagesOf returns the image details of a repository (account-checked when the shape says).
-func imagesOf(s *snapshot.Snapshot, ref imageref.Ref) []ecrtypes.ImageDetail {
-	var out []ecrtypes.ImageDetail
-	for _, im := range s.ECR.Images {
+func imagesOf(s *snapshot.Snapshot, ref imageref.Ref) []*ecrtypes.ImageDetail {
+	match := func(im *ecrtypes.ImageDetail) bool {
 		if deref(im.RepositoryName) != ref.Repository {
-			continue
+			return false
 		}
-		if acc := deref(im.RegistryId); acc != "" && acc != ref.Account {
-			continue
+		acc := deref(im.RegistryId)
+		return acc == "" || acc == ref.Account
+	}
+	n := 0
+	for i := range s.ECR.Images {
+		if match(&s.ECR.Images[i]) {
+			n++
 		}
-		out = append(out, im)
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make([]*ecrtypes.ImageDetail, 0, n)
+	for i := range s.ECR.Images {
+		if im := &s.ECR.Images[i]; match(im) {
+			out = append(out, im)
+		}
 	}
 	return out
 }
@@ -140,8 +212,15 @@ func editDistance(a, b string) int {
 	if len(a) > 256 || len(b) > 256 {
 		return max(len(a), len(b))
 	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
+	// Two rows of len(b)+1; names and tags are short, so the rows usually fit on the stack.
+	var buf [2 * 65]int
+	var rows []int
+	if n := len(b) + 1; 2*n <= len(buf) {
+		rows = buf[:2*n]
+	} else {
+		rows = make([]int, 2*n)
+	}
+	prev, cur := rows[:len(b)+1], rows[len(b)+1:]
 	for j := range prev {
 		prev[j] = j
 	}
@@ -159,10 +238,12 @@ func editDistance(a, b string) int {
 	return prev[len(b)]
 }
 
-// version splits "v1.2.3-rc1" into its numeric parts [1 2 3] and the rest ("-rc1"); ok is
-// false when the string does not start with a number (after an optional "v").
-func version(s string) (nums []int, rest string, ok bool) {
+// version splits "v1.2.3-rc1" into its numeric parts [1 2 3], appended to nums, and the
+// rest ("-rc1"); ok is false when the string does not start with a number (after an
+// optional "v").
+func version(nums []int, s string) (_ []int, rest string, ok bool) {
 	t := strings.TrimPrefix(strings.TrimPrefix(s, "v"), "V")
+	start := len(nums)
 	for {
 		i := 0
 		for i < len(t) && t[i] >= '0' && t[i] <= '9' {
@@ -180,14 +261,15 @@ func version(s string) (nums []int, rest string, ok bool) {
 		}
 		break
 	}
-	return nums, t, len(nums) > 0
+	return nums, t, len(nums) > start
 }
 
 // versionCloseness ranks how near candidate is to want as a version: 0 same major.minor,
 // 1 same major, 2 both versions, 3 not comparable.
 func versionCloseness(want, candidate string) int {
-	w, _, ok1 := version(want)
-	c, _, ok2 := version(candidate)
+	var wb, cb [8]int
+	w, _, ok1 := version(wb[:0], want)
+	c, _, ok2 := version(cb[:0], candidate)
 	if !ok1 || !ok2 {
 		return 3
 	}
@@ -212,30 +294,37 @@ func nearestNames(want string, candidates []string, n int) []string {
 		vc, dist  int
 		plausible bool
 	}
-	var ss []scored
-	seen := map[string]bool{}
+	ss := make([]scored, 0, len(candidates))
+	lowerWant := strings.ToLower(want)
+	limit := max(2, len(want)/3)
 	for _, c := range candidates {
-		if c == want || seen[c] || c == "" {
+		if c == want || c == "" {
 			continue
 		}
-		seen[c] = true
-		d := editDistance(strings.ToLower(want), strings.ToLower(c))
+		d := editDistance(lowerWant, strings.ToLower(c))
 		vc := versionCloseness(want, c)
-		limit := max(2, len(want)/3)
 		ss = append(ss, scored{c, vc, d, d <= limit || vc <= 1 || strings.EqualFold(c, want)})
 	}
-	sort.SliceStable(ss, func(i, j int) bool {
-		if ss[i].vc != ss[j].vc {
-			return ss[i].vc < ss[j].vc
+	// The order is total on distinct names, and a repeated name scores the same each time,
+	// so repeats end up side by side and are skipped below.
+	slices.SortFunc(ss, func(a, b scored) int {
+		if a.vc != b.vc {
+			return cmp.Compare(a.vc, b.vc)
 		}
-		if ss[i].dist != ss[j].dist {
-			return ss[i].dist < ss[j].dist
+		if a.dist != b.dist {
+			return cmp.Compare(a.dist, b.dist)
 		}
-		return ss[i].name < ss[j].name
+		return strings.Compare(a.name, b.name)
 	})
 	var out []string
-	for _, s := range ss {
+	for i, s := range ss {
+		if i > 0 && s.name == ss[i-1].name {
+			continue
+		}
 		if s.plausible && len(out) < n {
+			if out == nil {
+				out = make([]string, 0, n)
+			}
 			out = append(out, s.name)
 		}
 	}
@@ -255,10 +344,25 @@ func stoppedReasonCause(s *snapshot.Snapshot) cause.ID {
 }
 
 func fmtTime(t *time.Time) string {
+	var b [32]byte
+	return string(appendTime(b[:0], t))
+}
+
+// appendTime is fmtTime into a buffer: string(appendTime(buf[:0], t)) inside a string
+// concatenation quotes a time without a string of its own.
+func appendTime(dst []byte, t *time.Time) []byte {
 	if t == nil {
-		return "?"
+		return append(dst, '?')
 	}
-	return t.UTC().Format("2006-01-02 15:04 UTC")
+	return t.UTC().AppendFormat(dst, "2006-01-02 15:04 UTC")
+}
+
+// writeStrings appends parts to b, for a message assembled piece by piece without a
+// temporary string per piece.
+func writeStrings(b *strings.Builder, parts ...string) {
+	for _, p := range parts {
+		b.WriteString(p)
+	}
 }
 
 func shorten(s string, n int) string {
@@ -277,13 +381,12 @@ func orPlaceholder(v, placeholder string) string {
 
 // ecrURI is the private ECR image URI for account/region/repository[:tag].
 func ecrURI(account, region, repo, tag string) string {
-	host := account + ".dkr.ecr." + region + ".amazonaws.com"
+	domain := ".amazonaws.com/"
 	if strings.HasPrefix(region, "cn-") {
-		host += ".cn"
+		domain = ".amazonaws.com.cn/"
 	}
-	u := host + "/" + repo
-	if tag != "" {
-		u += ":" + tag
+	if tag == "" {
+		return account + ".dkr.ecr." + region + domain + repo
 	}
-	return u
+	return account + ".dkr.ecr." + region + domain + repo + ":" + tag
 }

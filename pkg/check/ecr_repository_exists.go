@@ -1,7 +1,6 @@
 package check
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/pulldoctor/pulldoctor/pkg/cause"
@@ -19,47 +18,49 @@ import (
 type ECRRepositoryExists struct{}
 
 // Meta implements Check.
-func (ECRRepositoryExists) Meta() Meta {
-	return Meta{
-		ID: "ecr-repository-exists", Cause: cause.ImageNotFound, Severity: finding.Error,
-		Title:       "The ECR repository of each image exists",
-		TitleJA:     "各イメージの ECR リポジトリが存在する",
-		Description: "For each container whose image is in a private Amazon ECR registry: the repository exists in the account and region written in the image URI. When it does not, suggests repositories with similar names (edit distance) and the same name in another region, if the snapshot holds them. A `RepositoryNotFoundException` from `ecr:DescribeRepositories` is evidence of absence; any other failed read leaves the check unknown.",
-		Needs:       []string{"ecs:DescribeTaskDefinition", "ecr:DescribeRepositories"},
-	}
+func (ECRRepositoryExists) Meta() Meta { return ecrRepositoryExistsMeta }
+
+var ecrRepositoryExistsMeta = Meta{
+	ID: "ecr-repository-exists", Cause: cause.ImageNotFound, Severity: finding.Error,
+	Title:       "The ECR repository of each image exists",
+	TitleJA:     "各イメージの ECR リポジトリが存在する",
+	Description: "For each container whose image is in a private Amazon ECR registry: the repository exists in the account and region written in the image URI. When it does not, suggests repositories with similar names (edit distance) and the same name in another region, if the snapshot holds them. A `RepositoryNotFoundException` from `ecr:DescribeRepositories` is evidence of absence; any other failed read leaves the check unknown.",
+	Needs:       []string{"ecs:DescribeTaskDefinition", "ecr:DescribeRepositories"},
 }
 
 // Run implements Check.
 func (c ECRRepositoryExists) Run(s *snapshot.Snapshot) []finding.Finding {
-	m := c.Meta()
+	return c.appendFindings(nil, s)
+}
+
+func (c ECRRepositoryExists) appendFindings(dst []finding.Finding, s *snapshot.Snapshot) []finding.Finding {
+	m := ecrRepositoryExistsMeta
 	if s.TaskDefinition == nil {
-		return taskDefinitionMissing(m, s)
+		return append(dst, taskDefinitionMissing(m, s)...)
 	}
 	targets := imageTargets(s, imageref.KindECR)
 	if len(targets) == 0 {
-		return noECRImage(m)
+		return append(dst, noECRImageFinding(m))
 	}
-	var out []finding.Finding
-	for _, t := range targets {
-		out = append(out, c.one(s, m, t))
+	for i := range targets {
+		dst = append(dst, c.one(s, m, &targets[i]))
 	}
-	return out
+	return dst
 }
 
-func (c ECRRepositoryExists) one(s *snapshot.Snapshot, m Meta, t imageTarget) finding.Finding {
+func (c ECRRepositoryExists) one(s *snapshot.Snapshot, m Meta, t *imageTarget) finding.Finding {
 	ref := t.Ref
-	where := ref.Account + " / " + ref.Region
 	ev := finding.Evidence{Source: "ecs:DescribeTaskDefinition", Ref: t.Container, Key: "image", Value: t.Image}
-	if r := findRepository(s, ref); r != nil {
+	if r := t.repo; r != nil {
 		f := newFinding(m, finding.Pass,
-			"container "+t.Container+": repository "+ref.Repository+" exists in "+where,
-			"コンテナ "+t.Container+": リポジトリ "+ref.Repository+" は "+where+" に存在します")
+			"container "+t.Container+": repository "+ref.Repository+" exists in "+ref.Account+" / "+ref.Region,
+			"コンテナ "+t.Container+": リポジトリ "+ref.Repository+" は "+ref.Account+" / "+ref.Region+" に存在します")
 		f.Subject = t.Container
 		f.Evidence = []finding.Evidence{ev, {Source: "ecr:DescribeRepositories", Ref: deref(r.RepositoryArn), Key: "createdAt", Value: fmtTime(r.CreatedAt)}}
 		return f
 	}
 
-	if rule := findCacheRule(s, ref); rule != nil {
+	if rule := t.rule; rule != nil {
 		// Pull through cache repositories are created by the first pull.
 		f := newFinding(m, finding.NotApplicable,
 			"container "+t.Container+": "+ref.Repository+" is created on first pull by pull through cache rule "+deref(rule.EcrRepositoryPrefix)+" (see pull-through-cache-rule)",
@@ -67,8 +68,8 @@ func (c ECRRepositoryExists) one(s *snapshot.Snapshot, m Meta, t imageTarget) fi
 		f.Subject = t.Container
 		return f
 	}
-	arn := ref.RepositoryARN()
-	notFound := gapWithRef(s, "ecr:DescribeRepositories", ref.Repository, arn)
+	where := ref.Account + " / " + ref.Region
+	notFound := gapWithRef(s, "ecr:DescribeRepositories", ref.Repository, t.RepoARN)
 	if notFound != nil && notFound.Error != errRepositoryNotFound {
 		f := unknownFromGap(m, notFound, "repository "+ref.Repository+" in "+where, where+" のリポジトリ "+ref.Repository)
 		f.Subject = t.Container
@@ -106,8 +107,8 @@ func (c ECRRepositoryExists) one(s *snapshot.Snapshot, m Meta, t imageTarget) fi
 	}
 
 	similar := nearestNames(ref.Repository, sameRegion, 3)
-	en := fmt.Sprintf("container %s: ECR repository %s does not exist in account %s, region %s", t.Container, ref.Repository, ref.Account, ref.Region)
-	ja := fmt.Sprintf("コンテナ %s: ECR リポジトリ %s はアカウント %s、リージョン %s に存在しません", t.Container, ref.Repository, ref.Account, ref.Region)
+	en := "container " + t.Container + ": ECR repository " + ref.Repository + " does not exist in account " + ref.Account + ", region " + ref.Region
+	ja := "コンテナ " + t.Container + ": ECR リポジトリ " + ref.Repository + " はアカウント " + ref.Account + "、リージョン " + ref.Region + " に存在しません"
 	var hints, hintsJA []string
 	if len(otherRegion) > 0 {
 		hints = append(hints, "a repository with this name exists in "+strings.Join(otherRegion, ", "))
@@ -136,7 +137,7 @@ func (c ECRRepositoryExists) one(s *snapshot.Snapshot, m Meta, t imageTarget) fi
 	return f
 }
 
-func repositoryRemediation(t imageTarget, similar, otherRegion []string) *finding.Remediation {
+func repositoryRemediation(t *imageTarget, similar, otherRegion []string) *finding.Remediation {
 	ref := t.Ref
 	text := "Either point container " + t.Container + " at the repository that holds the image"
 	textJA := "コンテナ " + t.Container + " の image をイメージのあるリポジトリに向ける"

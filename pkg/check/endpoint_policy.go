@@ -22,14 +22,22 @@ func (EndpointPolicy) Meta() Meta {
 	}
 }
 
-// Run implements Check.
-func (c EndpointPolicy) Run(s *snapshot.Snapshot) []finding.Finding {
-	return runNetLayer(c.Meta(), s, netLayer{
+// The check's Meta and netLayer are fixed: built once rather than on every run.
+var (
+	endpointPolicyMeta  = EndpointPolicy{}.Meta()
+	endpointPolicyLayer = netLayer{
 		routeIndependent: true,
 		layers:           []netpath.Layer{netpath.LayerEndpointPolicy},
 		want:             endpointDest,
 		naEN:             "no VPC endpoint is on the task's path",
 		naJA:             "タスクの経路上に VPC エンドポイントはありません",
 		noNeedEN:         "the task uses no service an endpoint could serve", noNeedJA: "エンドポイントで扱えるサービスをタスクが使いません",
-	})
+	}
+)
+
+// Run implements Check.
+func (c EndpointPolicy) Run(s *snapshot.Snapshot) []finding.Finding { return c.appendFindings(nil, s) }
+
+func (EndpointPolicy) appendFindings(dst []finding.Finding, s *snapshot.Snapshot) []finding.Finding {
+	return appendNetLayer(dst, &endpointPolicyMeta, s, &endpointPolicyLayer)
 }

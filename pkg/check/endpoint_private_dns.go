@@ -21,14 +21,24 @@ func (EndpointPrivateDNS) Meta() Meta {
 	}
 }
 
-// Run implements Check.
-func (c EndpointPrivateDNS) Run(s *snapshot.Snapshot) []finding.Finding {
-	return runNetLayer(c.Meta(), s, netLayer{
+// The check's Meta and netLayer are fixed: built once rather than on every run.
+var (
+	endpointPrivateDNSMeta  = EndpointPrivateDNS{}.Meta()
+	endpointPrivateDNSLayer = netLayer{
 		routeIndependent: true,
 		layers:           []netpath.Layer{netpath.LayerPrivateDNS},
-		want:             func(d netpath.Destination) bool { return d.Service.Interface() },
+		want:             func(d *netpath.Destination) bool { return d.Service.Interface() },
 		naEN:             "the VPC has no interface endpoint for the services the task uses",
 		naJA:             "タスクが使うサービスのインターフェイスエンドポイントが VPC にありません",
 		noNeedEN:         "the task uses no service an interface endpoint could serve", noNeedJA: "インターフェイスエンドポイントで扱えるサービスをタスクが使いません",
-	})
+	}
+)
+
+// Run implements Check.
+func (c EndpointPrivateDNS) Run(s *snapshot.Snapshot) []finding.Finding {
+	return c.appendFindings(nil, s)
+}
+
+func (EndpointPrivateDNS) appendFindings(dst []finding.Finding, s *snapshot.Snapshot) []finding.Finding {
+	return appendNetLayer(dst, &endpointPrivateDNSMeta, s, &endpointPrivateDNSLayer)
 }

@@ -22,14 +22,24 @@ func (EndpointSecurityGroup) Meta() Meta {
 	}
 }
 
-// Run implements Check.
-func (c EndpointSecurityGroup) Run(s *snapshot.Snapshot) []finding.Finding {
-	return runNetLayer(c.Meta(), s, netLayer{
+// The check's Meta and netLayer are fixed: built once rather than on every run.
+var (
+	endpointSecurityGroupMeta  = EndpointSecurityGroup{}.Meta()
+	endpointSecurityGroupLayer = netLayer{
 		routeIndependent: true,
 		layers:           []netpath.Layer{netpath.LayerEndpointSG},
-		want:             func(d netpath.Destination) bool { return d.Service.Interface() },
+		want:             func(d *netpath.Destination) bool { return d.Service.Interface() },
 		naEN:             "no interface endpoint receives the task's traffic",
 		naJA:             "タスクの通信を受けるインターフェイスエンドポイントはありません",
 		noNeedEN:         "the task uses no service an interface endpoint could serve", noNeedJA: "インターフェイスエンドポイントで扱えるサービスをタスクが使いません",
-	})
+	}
+)
+
+// Run implements Check.
+func (c EndpointSecurityGroup) Run(s *snapshot.Snapshot) []finding.Finding {
+	return c.appendFindings(nil, s)
+}
+
+func (EndpointSecurityGroup) appendFindings(dst []finding.Finding, s *snapshot.Snapshot) []finding.Finding {
+	return appendNetLayer(dst, &endpointSecurityGroupMeta, s, &endpointSecurityGroupLayer)
 }

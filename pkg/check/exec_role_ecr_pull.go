@@ -6,7 +6,6 @@ import (
 	"github.com/pulldoctor/pulldoctor/pkg/cause"
 	"github.com/pulldoctor/pulldoctor/pkg/finding"
 	"github.com/pulldoctor/pulldoctor/pkg/iampolicy"
-	"github.com/pulldoctor/pulldoctor/pkg/imageref"
 	"github.com/pulldoctor/pulldoctor/pkg/snapshot"
 )
 
@@ -21,46 +20,48 @@ var ecrPullActions = []string{"ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer",
 type ExecRoleECRPull struct{}
 
 // Meta implements Check.
-func (ExecRoleECRPull) Meta() Meta {
-	return Meta{
-		ID: "exec-role-ecr-pull", Cause: cause.ExecRolePermissions, Severity: finding.Error,
-		Title:       "The execution role may pull from each image's ECR repository",
-		TitleJA:     "タスク実行ロールが各イメージの ECR リポジトリからプルできる",
-		Description: "For each private ECR repository the task uses: evaluates `ecr:BatchGetImage`, `ecr:GetDownloadUrlForLayer` and `ecr:BatchCheckLayerAvailability` on the repository ARN (`arn:aws:ecr:REGION:ACCOUNT:repository/NAME`) over the execution role's identity policies and permissions boundary (on EC2 without an execution role, the container instance role). In the same account an Allow in the repository policy naming the role also grants; Deny statements of the repository policy, and the repository-policy side of cross-account pulls, are reported by `ecr-repository-policy`.",
-		Needs:       []string{"iam:GetRole", "iam:ListAttachedRolePolicies", "iam:GetPolicyVersion", "iam:ListRolePolicies", "iam:GetRolePolicy", "ecr:GetRepositoryPolicy"},
-	}
+func (ExecRoleECRPull) Meta() Meta { return execRoleECRPullMeta }
+
+var execRoleECRPullMeta = Meta{
+	ID: "exec-role-ecr-pull", Cause: cause.ExecRolePermissions, Severity: finding.Error,
+	Title:       "The execution role may pull from each image's ECR repository",
+	TitleJA:     "タスク実行ロールが各イメージの ECR リポジトリからプルできる",
+	Description: "For each private ECR repository the task uses: evaluates `ecr:BatchGetImage`, `ecr:GetDownloadUrlForLayer` and `ecr:BatchCheckLayerAvailability` on the repository ARN (`arn:aws:ecr:REGION:ACCOUNT:repository/NAME`) over the execution role's identity policies and permissions boundary (on EC2 without an execution role, the container instance role). In the same account an Allow in the repository policy naming the role also grants; Deny statements of the repository policy, and the repository-policy side of cross-account pulls, are reported by `ecr-repository-policy`.",
+	Needs:       []string{"iam:GetRole", "iam:ListAttachedRolePolicies", "iam:GetPolicyVersion", "iam:ListRolePolicies", "iam:GetRolePolicy", "ecr:GetRepositoryPolicy"},
 }
 
 // Run implements Check.
-func (c ExecRoleECRPull) Run(s *snapshot.Snapshot) []finding.Finding {
-	m := c.Meta()
+func (c ExecRoleECRPull) Run(s *snapshot.Snapshot) []finding.Finding { return c.appendFindings(nil, s) }
+
+func (c ExecRoleECRPull) appendFindings(dst []finding.Finding, s *snapshot.Snapshot) []finding.Finding {
+	m := execRoleECRPullMeta
 	if s.TaskDefinition == nil {
-		return taskDefinitionMissing(m, s)
+		return append(dst, taskDefinitionMissing(m, s)...)
 	}
-	targets := iamUniqueRepos(imageTargets(s, imageref.KindECR))
+	st := iamState(s)
+	_, targets := st.ecrTargets()
 	if len(targets) == 0 {
-		return noECRImage(m)
+		return append(dst, noECRImage(m)...)
 	}
 	arn, kind, kindJA, ok := pullPrincipal(s)
 	if !ok {
-		return []finding.Finding{noPrincipalFinding(m, s, "the ECR pull permissions")}
+		return append(dst, noPrincipalFinding(m, s, "the ECR pull permissions"))
 	}
-	sub, uf := loadSubject(s, m, arn, kind, kindJA)
+	sub, uf := st.subject(m, arn, kind, kindJA)
 	if uf != nil {
-		return []finding.Finding{*uf}
+		return append(dst, *uf)
 	}
-	var out []finding.Finding
 	for _, t := range targets {
-		out = append(out, c.one(s, m, sub, t))
+		dst = append(dst, c.one(s, m, sub, t))
 	}
-	return out
+	return dst
 }
 
-func (c ExecRoleECRPull) one(s *snapshot.Snapshot, m Meta, sub *iamSubject, t imageTarget) finding.Finding {
-	repoARN := t.Ref.RepositoryARN()
+func (c ExecRoleECRPull) one(s *snapshot.Snapshot, m Meta, sub *iamSubject, t iamRepo) finding.Finding {
+	repoARN := t.ARN
 	set := sub.Set
 	cross := t.Ref.Account != sub.Account
-	ev := []finding.Evidence{{Source: "ecs:DescribeTaskDefinition", Ref: t.Container, Key: "image", Value: t.Image}}
+	ev := [...]finding.Evidence{{Source: "ecs:DescribeTaskDefinition", Ref: t.Container, Key: "image", Value: t.Image}}
 	repo := findRepository(s, t.Ref)
 	if !cross && repo != nil && len(repo.Policy) > 0 {
 		// Same account: an Allow in the repository policy naming the role grants too.
@@ -71,14 +72,15 @@ func (c ExecRoleECRPull) one(s *snapshot.Snapshot, m Meta, sub *iamSubject, t im
 	}
 	// Cross account: this is the identity side only (the role's account decides it); the
 	// repository's account is ecr-repository-policy's.
-	rs := evalActions(set, sub.ARN, repoARN, "", sharedRequestContext(t.Ref.Region), ecrPullActions...)
-	what, whatJA := "repository "+repoARN, "リポジトリ "+repoARN
-	f := permFinding(m, sub, t.Container, what, whatJA, rs, ev, func(denied []actionResult) *finding.Remediation {
-		return identityRemediation(sub, "ecr-pull-"+iamTFIdent(t.Ref.Repository),
+	var buf [maxActions]actionResult
+	rs := evalActions(buf[:0], set, sub.ARN, repoARN, "", sharedRequestContext(t.Ref.Region), ecrPullActions...)
+	f, denied := permFinding(m, sub, t.Container, phrase{"repository ", repoARN}, phrase{"リポジトリ ", repoARN}, rs, ev[:])
+	if denied != nil {
+		f.Remediation = identityRemediation(sub, "ecr-pull-"+iamTFIdent(t.Ref.Repository),
 			iamStmt{Sid: "ECRPull", Effect: "Allow", Action: ecrPullActions, Resource: repoARN}, denied,
 			"https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_execution_IAM_role.html",
 			"https://docs.aws.amazon.com/AmazonECR/latest/userguide/security_iam_id-based-policy-examples.html")
-	})
+	}
 	if f.Status == finding.Fail && !cross && repo == nil {
 		if g := gapWithRef(s, "ecr:GetRepositoryPolicy", t.Ref.Account+"/"+t.Ref.Region+"/"+t.Ref.Repository, repoARN, t.Ref.Repository); g != nil && g.Error != errRepositoryNotFound {
 			// The repository policy could still grant the role in the same account.

@@ -1,7 +1,7 @@
 package check
 
 import (
-	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/pulldoctor/pulldoctor/pkg/cause"
@@ -17,24 +17,28 @@ import (
 type ExecRoleLogs struct{}
 
 // Meta implements Check.
-func (ExecRoleLogs) Meta() Meta {
-	return Meta{
-		ID: "exec-role-logs", Cause: cause.LogConfig, Severity: finding.Error,
-		Title:       "The awslogs log group exists and the execution role may write to it",
-		TitleJA:     "awslogs のロググループが存在し、タスク実行ロールが書き込める",
-		Description: "For each container using the `awslogs` log driver: evaluates `logs:CreateLogStream` and `logs:PutLogEvents` on the log group (`arn:aws:logs:REGION:ACCOUNT:log-group:NAME:*`, from `awslogs-group` and `awslogs-region`) over the execution role's policies (on EC2 without an execution role, the container instance role), plus `logs:CreateLogGroup` when `awslogs-create-group` is `true`. Fails when the log group does not exist and the driver is not allowed to create it.",
-		Needs:       []string{"iam:GetRole", "iam:ListAttachedRolePolicies", "iam:GetPolicyVersion", "iam:ListRolePolicies", "iam:GetRolePolicy", "logs:DescribeLogGroups"},
-	}
+func (ExecRoleLogs) Meta() Meta { return execRoleLogsMeta }
+
+var execRoleLogsMeta = Meta{
+	ID: "exec-role-logs", Cause: cause.LogConfig, Severity: finding.Error,
+	Title:       "The awslogs log group exists and the execution role may write to it",
+	TitleJA:     "awslogs のロググループが存在し、タスク実行ロールが書き込める",
+	Description: "For each container using the `awslogs` log driver: evaluates `logs:CreateLogStream` and `logs:PutLogEvents` on the log group (`arn:aws:logs:REGION:ACCOUNT:log-group:NAME:*`, from `awslogs-group` and `awslogs-region`) over the execution role's policies (on EC2 without an execution role, the container instance role), plus `logs:CreateLogGroup` when `awslogs-create-group` is `true`. Fails when the log group does not exist and the driver is not allowed to create it.",
+	Needs:       []string{"iam:GetRole", "iam:ListAttachedRolePolicies", "iam:GetPolicyVersion", "iam:ListRolePolicies", "iam:GetRolePolicy", "logs:DescribeLogGroups"},
 }
 
 // Run implements Check.
-func (c ExecRoleLogs) Run(s *snapshot.Snapshot) []finding.Finding {
-	m := c.Meta()
+func (c ExecRoleLogs) Run(s *snapshot.Snapshot) []finding.Finding { return c.appendFindings(nil, s) }
+
+func (c ExecRoleLogs) appendFindings(dst []finding.Finding, s *snapshot.Snapshot) []finding.Finding {
+	m := execRoleLogsMeta
 	if s.TaskDefinition == nil {
-		return taskDefinitionMissing(m, s)
+		return append(dst, taskDefinitionMissing(m, s)...)
 	}
+	// Findings go straight into dst; start tells whether this check added any, and lets a
+	// finding about the role replace the ones added before it.
+	start := len(dst)
 	var sub *iamSubject
-	var out []finding.Finding
 	for _, cd := range s.Containers() {
 		lc := cd.LogConfiguration
 		if lc == nil || lc.LogDriver != "awslogs" {
@@ -44,13 +48,13 @@ func (c ExecRoleLogs) Run(s *snapshot.Snapshot) []finding.Finding {
 		group := lc.Options["awslogs-group"]
 		region := firstNonEmpty(lc.Options["awslogs-region"], s.Region)
 		create := strings.EqualFold(lc.Options["awslogs-create-group"], "true")
-		ev := []finding.Evidence{{Source: "ecs:DescribeTaskDefinition", Ref: name, Key: "logConfiguration.options",
-			Value: fmt.Sprintf("awslogs-group=%s awslogs-region=%s awslogs-create-group=%t", group, region, create)}}
+		ev := finding.Evidence{Source: "ecs:DescribeTaskDefinition", Ref: name, Key: "logConfiguration.options",
+			Value: "awslogs-group=" + group + " awslogs-region=" + region + " awslogs-create-group=" + strconv.FormatBool(create)}
 		if group == "" {
 			f := newFinding(m, finding.Fail,
 				"container "+name+": the awslogs driver has no awslogs-group option",
 				"コンテナ "+name+": awslogs ドライバーに awslogs-group オプションがありません")
-			f.Subject, f.Evidence = name, ev
+			f.Subject, f.Evidence = name, []finding.Evidence{ev}
 			f.Remediation = &finding.Remediation{
 				Text:      "Set the awslogs-group (and awslogs-region, awslogs-stream-prefix) options of the container's logConfiguration, register a new task definition revision and update the service.",
 				TextJA:    "コンテナの logConfiguration に awslogs-group（と awslogs-region、awslogs-stream-prefix）を設定し、タスク定義の新しいリビジョンを登録してサービスを更新してください。",
@@ -58,46 +62,45 @@ func (c ExecRoleLogs) Run(s *snapshot.Snapshot) []finding.Finding {
 				Terraform: "log_configuration = {\n  logDriver = \"awslogs\"\n  options = {\n    awslogs-group         = \"/ecs/" + orPlaceholder(deref(s.TaskDefinition.Family), "my-app") + "\"\n    awslogs-region        = \"" + region + "\"\n    awslogs-stream-prefix = \"ecs\"\n  }\n}",
 				Links:     []string{"https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_awslogs.html"},
 			}
-			out = append(out, f)
+			dst = append(dst, f)
 			continue
 		}
 		if sub == nil {
 			arn, kind, kindJA, ok := pullPrincipal(s)
 			if !ok {
-				return []finding.Finding{noPrincipalFinding(m, s, "the awslogs permissions")}
+				return append(dst[:start], noPrincipalFinding(m, s, "the awslogs permissions"))
 			}
 			var uf *finding.Finding
-			if sub, uf = loadSubject(s, m, arn, kind, kindJA); uf != nil {
-				return []finding.Finding{*uf}
+			if sub, uf = iamState(s).subject(m, arn, kind, kindJA); uf != nil {
+				return append(dst[:start], *uf)
 			}
 		}
-		out = append(out, c.one(s, m, sub, name, group, region, create, ev))
+		dst = append(dst, c.one(s, m, sub, name, group, region, create, ev))
 	}
-	if len(out) == 0 {
-		return []finding.Finding{newFinding(m, finding.NotApplicable, "no container uses the awslogs log driver", "awslogs ログドライバーを使うコンテナはありません")}
+	if len(dst) == start {
+		return append(dst, newFinding(m, finding.NotApplicable, "no container uses the awslogs log driver", "awslogs ログドライバーを使うコンテナはありません"))
 	}
-	return out
+	return dst
 }
 
-func (c ExecRoleLogs) one(s *snapshot.Snapshot, m Meta, sub *iamSubject, container, group, region string, create bool, ev []finding.Evidence) finding.Finding {
+func (c ExecRoleLogs) one(s *snapshot.Snapshot, m Meta, sub *iamSubject, container, group, region string, create bool, optionsEv finding.Evidence) finding.Finding {
 	account := firstNonEmpty(s.Account, sub.Account)
 	groupARN := "arn:" + iamPartition(s) + ":logs:" + region + ":" + account + ":log-group:" + group + ":*"
 	exists, lgGap := logGroupExists(s, group)
-	ctx := sharedRequestContext(region)
-	rs := evalActions(sub.Set, sub.ARN, groupARN, "", ctx, "logs:CreateLogStream", "logs:PutLogEvents")
+	actions := logsActions[:2]
 	if create {
-		rs = append(rs, evalActions(sub.Set, sub.ARN, groupARN, "", ctx, "logs:CreateLogGroup")...)
+		actions = logsActions[:]
 	}
-	actions := []string{"logs:CreateLogStream", "logs:PutLogEvents"}
-	if create {
-		actions = append(actions, "logs:CreateLogGroup")
-	}
-	f := permFinding(m, sub, container, "log group "+group, "ロググループ "+group, rs, ev, func(denied []actionResult) *finding.Remediation {
-		return identityRemediation(sub, "ecs-awslogs-"+iamTFIdent(group),
+	var buf [maxActions]actionResult
+	rs := evalActions(buf[:0], sub.Set, sub.ARN, groupARN, "", sharedRequestContext(region), actions...)
+	ev := [...]finding.Evidence{optionsEv}
+	f, denied := permFinding(m, sub, container, phrase{"log group ", group}, phrase{"ロググループ ", group}, rs, ev[:])
+	if denied != nil {
+		f.Remediation = identityRemediation(sub, "ecs-awslogs-"+iamTFIdent(group),
 			iamStmt{Sid: "AwslogsWrite", Effect: "Allow", Action: actions, Resource: groupARN}, denied,
 			"https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_awslogs.html",
 			"https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_execution_IAM_role.html")
-	})
+	}
 	switch {
 	case exists:
 		f.Evidence = append(f.Evidence, finding.Evidence{Source: "logs:DescribeLogGroups", Ref: group, Key: "exists", Value: "true"})
@@ -123,7 +126,7 @@ func (c ExecRoleLogs) one(s *snapshot.Snapshot, m Meta, sub *iamSubject, contain
 			Text:      "Create the log group (or set awslogs-create-group=true in the log options and allow logs:CreateLogGroup).",
 			TextJA:    "ロググループを作成してください（またはログオプションで awslogs-create-group=true を設定し、logs:CreateLogGroup を許可します）。",
 			Commands:  []string{"aws logs create-log-group --log-group-name " + group + " --region " + region},
-			Terraform: fmt.Sprintf("resource \"aws_cloudwatch_log_group\" %q {\n  name              = %q\n  retention_in_days = 30\n}", iamTFIdent(group), group),
+			Terraform: "resource \"aws_cloudwatch_log_group\" " + strconv.Quote(iamTFIdent(group)) + " {\n  name              = " + strconv.Quote(group) + "\n  retention_in_days = 30\n}",
 			Links:     []string{"https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_awslogs.html"},
 		}
 		if f.Status == finding.Fail {
@@ -137,6 +140,9 @@ func (c ExecRoleLogs) one(s *snapshot.Snapshot, m Meta, sub *iamSubject, contain
 	}
 	return f
 }
+
+// logsActions are what the awslogs driver calls: the last only with awslogs-create-group.
+var logsActions = [...]string{"logs:CreateLogStream", "logs:PutLogEvents", "logs:CreateLogGroup"}
 
 // logGroupExists says whether the snapshot holds the log group, or the gap that left it out.
 func logGroupExists(s *snapshot.Snapshot, group string) (bool, *snapshot.Gap) {

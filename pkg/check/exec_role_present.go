@@ -17,27 +17,50 @@ import (
 type ExecRolePresent struct{}
 
 // Meta implements Check.
-func (ExecRolePresent) Meta() Meta {
-	return Meta{
-		ID: "exec-role-present", Cause: cause.ExecRoleMissing, Severity: finding.Error,
-		Title:       "The task has an execution role when it needs one",
-		TitleJA:     "必要なタスク実行ロールが設定されている",
-		Description: "Looks at what the task needs credentials for before its containers start: private ECR images and the awslogs driver (Fargate; on EC2 the container instance role is used instead) and `secrets` or `repositoryCredentials` (always). Fails when such a need exists and `executionRoleArn` is empty, or names a role that does not exist.",
-		Needs:       []string{"ecs:DescribeTaskDefinition", "iam:GetRole"},
-	}
+func (ExecRolePresent) Meta() Meta { return execRolePresentMeta }
+
+var execRolePresentMeta = Meta{
+	ID: "exec-role-present", Cause: cause.ExecRoleMissing, Severity: finding.Error,
+	Title:       "The task has an execution role when it needs one",
+	TitleJA:     "必要なタスク実行ロールが設定されている",
+	Description: "Looks at what the task needs credentials for before its containers start: private ECR images and the awslogs driver (Fargate; on EC2 the container instance role is used instead) and `secrets` or `repositoryCredentials` (always). Fails when such a need exists and `executionRoleArn` is empty, or names a role that does not exist.",
+	Needs:       []string{"ecs:DescribeTaskDefinition", "iam:GetRole"},
 }
 
 // Run implements Check.
 func (c ExecRolePresent) Run(s *snapshot.Snapshot) []finding.Finding {
-	m := c.Meta()
+	return c.appendFindings(nil, s)
+}
+
+func (c ExecRolePresent) appendFindings(dst []finding.Finding, s *snapshot.Snapshot) []finding.Finding {
+	m := execRolePresentMeta
 	if s.TaskDefinition == nil {
-		return taskDefinitionMissing(m, s)
+		return append(dst, taskDefinitionMissing(m, s)...)
 	}
-	var hostNeeds, alwaysNeeds []string // why an execution role is needed
+	roleARN := s.ExecutionRoleARN()
+	tdRef := deref(s.TaskDefinition.TaskDefinitionArn)
+	if roleARN != "" {
+		if g := s.Gap("iam:GetRole", roleARN); g != nil && g.Error == "NoSuchEntity" {
+			f := newFinding(m, finding.Fail,
+				"execution role "+roleARN+" does not exist",
+				"タスク実行ロール "+roleARN+" が存在しません")
+			f.Evidence = []finding.Evidence{
+				{Source: "ecs:DescribeTaskDefinition", Ref: tdRef, Key: "executionRoleArn", Value: roleARN},
+				{Source: "iam:GetRole", Ref: roleARN, Key: "error", Value: g.Error},
+			}
+			f.Remediation = createRoleRemediation(s, snapshot.RoleNameFromARN(roleARN))
+			return append(dst, f)
+		}
+		f := newFinding(m, finding.Pass, "execution role is set: "+roleARN, "タスク実行ロールが設定されています: "+roleARN)
+		f.Evidence = []finding.Evidence{{Source: "ecs:DescribeTaskDefinition", Ref: tdRef, Key: "executionRoleArn", Value: roleARN}}
+		return append(dst, f)
+	}
+	// Without a role: why would the task need one?
+	var hostNeeds, alwaysNeeds []string
 	for _, cd := range s.Containers() {
 		name := deref(cd.Name)
-		if ref, err := parseImage(deref(cd.Image)); err == nil && ref.Kind == imageref.KindECR {
-			hostNeeds = append(hostNeeds, name+": private ECR image "+ref.String())
+		if p := imageInfo(deref(cd.Image)); p.err == nil && p.ref.Kind == imageref.KindECR {
+			hostNeeds = append(hostNeeds, name+": private ECR image "+p.str)
 		}
 		if cd.LogConfiguration != nil && cd.LogConfiguration.LogDriver == "awslogs" {
 			hostNeeds = append(hostNeeds, name+": awslogs log driver")
@@ -51,22 +74,6 @@ func (c ExecRolePresent) Run(s *snapshot.Snapshot) []finding.Finding {
 		if cd.LogConfiguration != nil && len(cd.LogConfiguration.SecretOptions) > 0 {
 			alwaysNeeds = append(alwaysNeeds, name+": log configuration secretOptions")
 		}
-	}
-	roleARN := s.ExecutionRoleARN()
-	tdRef := deref(s.TaskDefinition.TaskDefinitionArn)
-	if roleARN != "" {
-		ev := []finding.Evidence{{Source: "ecs:DescribeTaskDefinition", Ref: tdRef, Key: "executionRoleArn", Value: roleARN}}
-		if g := s.Gap("iam:GetRole", roleARN); g != nil && g.Error == "NoSuchEntity" {
-			f := newFinding(m, finding.Fail,
-				"execution role "+roleARN+" does not exist",
-				"タスク実行ロール "+roleARN+" が存在しません")
-			f.Evidence = append(ev, finding.Evidence{Source: "iam:GetRole", Ref: roleARN, Key: "error", Value: g.Error})
-			f.Remediation = createRoleRemediation(s, snapshot.RoleNameFromARN(roleARN))
-			return []finding.Finding{f}
-		}
-		f := newFinding(m, finding.Pass, "execution role is set: "+roleARN, "タスク実行ロールが設定されています: "+roleARN)
-		f.Evidence = ev
-		return []finding.Finding{f}
 	}
 	fargatePossible := s.IsFargate() || s.LaunchType() == ""
 	for _, compat := range s.TaskDefinition.RequiresCompatibilities {
@@ -85,7 +92,7 @@ func (c ExecRolePresent) Run(s *snapshot.Snapshot) []finding.Finding {
 			"タスク定義にタスク実行ロールがありませんが、次のために必要です: "+strings.Join(needs, "; "))
 		f.Evidence = ev
 		f.Remediation = createRoleRemediation(s, "ecsTaskExecutionRole")
-		return []finding.Finding{f}
+		return append(dst, f)
 	}
 	if len(hostNeeds) > 0 {
 		role := s.InstanceRoleARN
@@ -96,13 +103,13 @@ func (c ExecRolePresent) Run(s *snapshot.Snapshot) []finding.Finding {
 			"no execution role; on EC2 the ECS agent uses "+role+" for "+strings.Join(hostNeeds, "; "),
 			"タスク実行ロールはありません。EC2 では ECS エージェントが "+role+" を使います: "+strings.Join(hostNeeds, "; "))
 		f.Evidence = ev
-		return []finding.Finding{f}
+		return append(dst, f)
 	}
 	f := newFinding(m, finding.NotApplicable,
 		"no execution role, and nothing in the task needs one (public image, no secrets, no awslogs)",
 		"タスク実行ロールはありませんが、必要とする設定（ECR イメージ、シークレット、awslogs）もありません")
 	f.Evidence = ev
-	return []finding.Finding{f}
+	return append(dst, f)
 }
 
 // createRoleRemediation creates the standard execution role and points the task definition

@@ -1,7 +1,7 @@
 package check
 
 import (
-	"fmt"
+	"strconv"
 
 	"github.com/pulldoctor/pulldoctor/pkg/cause"
 	"github.com/pulldoctor/pulldoctor/pkg/finding"
@@ -21,48 +21,49 @@ const ecsTasksPrincipal = "ecs-tasks.amazonaws.com"
 type ExecRoleTrust struct{}
 
 // Meta implements Check.
-func (ExecRoleTrust) Meta() Meta {
-	return Meta{
-		ID: "exec-role-trust", Cause: cause.ExecRoleTrust, Severity: finding.Error,
-		Title:       "ecs-tasks.amazonaws.com may assume the execution role",
-		TitleJA:     "ecs-tasks.amazonaws.com がタスク実行ロールを引き受けられる",
-		Description: "Evaluates the execution role's trust policy as a resource-based policy for the request `sts:AssumeRole` by the service principal `ecs-tasks.amazonaws.com`, with `aws:SourceAccount` set to the task's account and `aws:SourceArn` to the task's ARN, so that confused-deputy conditions (`StringEquals aws:SourceAccount`, `ArnLike aws:SourceArn arn:aws:ecs:REGION:ACCOUNT:*`) are decided against the real values. Fails when no statement allows it (e.g. a trust policy for `ec2.amazonaws.com` only) or a Deny matches, naming the deciding statement.",
-		Needs:       []string{"iam:GetRole"},
-	}
+func (ExecRoleTrust) Meta() Meta { return execRoleTrustMeta }
+
+var execRoleTrustMeta = Meta{
+	ID: "exec-role-trust", Cause: cause.ExecRoleTrust, Severity: finding.Error,
+	Title:       "ecs-tasks.amazonaws.com may assume the execution role",
+	TitleJA:     "ecs-tasks.amazonaws.com がタスク実行ロールを引き受けられる",
+	Description: "Evaluates the execution role's trust policy as a resource-based policy for the request `sts:AssumeRole` by the service principal `ecs-tasks.amazonaws.com`, with `aws:SourceAccount` set to the task's account and `aws:SourceArn` to the task's ARN, so that confused-deputy conditions (`StringEquals aws:SourceAccount`, `ArnLike aws:SourceArn arn:aws:ecs:REGION:ACCOUNT:*`) are decided against the real values. Fails when no statement allows it (e.g. a trust policy for `ec2.amazonaws.com` only) or a Deny matches, naming the deciding statement.",
+	Needs:       []string{"iam:GetRole"},
 }
 
 // Run implements Check.
-func (c ExecRoleTrust) Run(s *snapshot.Snapshot) []finding.Finding {
-	m := c.Meta()
+func (c ExecRoleTrust) Run(s *snapshot.Snapshot) []finding.Finding { return c.appendFindings(nil, s) }
+
+func (ExecRoleTrust) appendFindings(dst []finding.Finding, s *snapshot.Snapshot) []finding.Finding {
+	m := execRoleTrustMeta
 	if s.TaskDefinition == nil {
-		return taskDefinitionMissing(m, s)
+		return append(dst, taskDefinitionMissing(m, s)...)
 	}
 	arn := s.ExecutionRoleARN()
 	if arn == "" {
-		return []finding.Finding{newFinding(m, finding.NotApplicable,
+		return append(dst, newFinding(m, finding.NotApplicable,
 			"the task has no execution role (exec-role-present decides whether it needs one)",
-			"タスク実行ロールがありません（必要かどうかは exec-role-present が判定します）")}
+			"タスク実行ロールがありません（必要かどうかは exec-role-present が判定します）"))
 	}
 	r := s.Role(arn)
 	if r == nil {
 		if g := s.Gap("iam:GetRole", arn); g != nil {
-			f := unknownFromGap(m, g, "the trust policy of "+arn, arn+" の信頼ポリシー")
-			return []finding.Finding{f}
+			return append(dst, unknownFromGap(m, g, "the trust policy of "+arn, arn+" の信頼ポリシー"))
 		}
-		return []finding.Finding{unknownMissing(m, []string{"iam:GetRole"}, "execution role "+arn, "タスク実行ロール "+arn)}
+		return append(dst, unknownMissing(m, []string{"iam:GetRole"}, "execution role "+arn, "タスク実行ロール "+arn))
 	}
 	if len(r.AssumeRolePolicyDocument) == 0 {
-		return []finding.Finding{unknownMissing(m, []string{"iam:GetRole"}, "the trust policy of "+arn, arn+" の信頼ポリシー")}
+		return append(dst, unknownMissing(m, []string{"iam:GetRole"}, "the trust policy of "+arn, arn+" の信頼ポリシー"))
 	}
-	ev := []finding.Evidence{{Source: "ecs:DescribeTaskDefinition", Ref: deref(s.TaskDefinition.TaskDefinitionArn), Key: "executionRoleArn", Value: arn}}
+	roleEv := finding.Evidence{Source: "ecs:DescribeTaskDefinition", Ref: deref(s.TaskDefinition.TaskDefinitionArn), Key: "executionRoleArn", Value: arn}
 	pol, err := parsePolicyCached(r.AssumeRolePolicyDocument)
 	if err != nil {
 		f := newFinding(m, finding.Unknown,
 			"cannot decide: the trust policy of "+arn+" does not parse: "+err.Error(),
 			"判定できません: "+arn+" の信頼ポリシーを解析できません: "+err.Error())
 		f.Needs = []string{"iam:GetRole"}
-		f.Evidence = append(ev, finding.Evidence{Source: "iam:GetRole", Ref: arn, Key: "AssumeRolePolicyDocument", Value: shorten(string(r.AssumeRolePolicyDocument), 300)})
-		return []finding.Finding{f}
+		f.Evidence = []finding.Evidence{roleEv, {Source: "iam:GetRole", Ref: arn, Key: "AssumeRolePolicyDocument", Value: shorten(string(r.AssumeRolePolicyDocument), 300)}}
+		return append(dst, f)
 	}
 
 	account := firstNonEmpty(s.Account, s.Target.Account)
@@ -70,15 +71,18 @@ func (c ExecRoleTrust) Run(s *snapshot.Snapshot) []finding.Finding {
 	if s.Task != nil && deref(s.Task.TaskArn) != "" {
 		taskARN = deref(s.Task.TaskArn)
 	}
-	ctx := map[string][]string{"aws:SecureTransport": {"true"}}
+	// The values share one array: this context is built for every diagnosis.
+	vals := []string{"true", account, taskARN}
+	ctx := make(map[string][]string, 3)
+	ctx["aws:SecureTransport"] = vals[0:1:1]
 	complete := true
 	if account != "" {
-		ctx["aws:SourceAccount"] = []string{account}
+		ctx["aws:SourceAccount"] = vals[1:2:2]
 	} else {
 		complete = false
 	}
 	if taskARN != "" {
-		ctx["aws:SourceArn"] = []string{taskARN}
+		ctx["aws:SourceArn"] = vals[2:3:3]
 	} else {
 		// A preflight snapshot has no task yet: conditions on the source ARN stay unknown.
 		complete = false
@@ -89,32 +93,32 @@ func (c ExecRoleTrust) Run(s *snapshot.Snapshot) []finding.Finding {
 	)
 	// Sized once: this evidence is printed whatever the outcome.
 	dr := actionResult{Action: "sts:AssumeRole", Resource: arn, Dec: d}
-	ev = append(make([]finding.Evidence, 0, len(ev)+2+decisionEvidenceLen(dr)), ev...)
+	ev := make([]finding.Evidence, 0, 3+decisionEvidenceLen(dr))
+	ev = append(ev, roleEv)
 	ev = append(ev, finding.Evidence{Source: "iam:GetRole", Ref: arn, Key: "AssumeRolePolicyDocument", Value: shorten(compactJSON(r.AssumeRolePolicyDocument), 400)})
 	ev = append(ev, finding.Evidence{Source: "request context", Key: "aws:SourceAccount / aws:SourceArn", Value: orPlaceholder(account, "?") + " / " + orPlaceholder(taskARN, "?")})
 	ev = appendDecisionEvidence(ev, dr)
-	name := snapshot.RoleNameFromARN(arn)
 	switch d.Effect {
 	case iampolicy.Allow:
 		f := newFinding(m, finding.Pass,
 			ecsTasksPrincipal+" may assume "+arn+" ("+decidingText(d)+")",
 			ecsTasksPrincipal+" は "+arn+" を引き受けられます（"+decidingText(d)+"）")
 		f.Evidence = ev
-		return []finding.Finding{f}
+		return append(dst, f)
 	case iampolicy.Unknown:
 		f := newFinding(m, finding.Unknown,
-			fmt.Sprintf("cannot decide whether %s may assume %s: %s", ecsTasksPrincipal, arn, d.Reason),
-			fmt.Sprintf("%s が %s を引き受けられるか判定できません: %s", ecsTasksPrincipal, arn, d.Reason))
+			"cannot decide whether "+ecsTasksPrincipal+" may assume "+arn+": "+d.Reason,
+			ecsTasksPrincipal+" が "+arn+" を引き受けられるか判定できません: "+d.Reason)
 		f.Needs = append([]string{"ecs:DescribeTasks"}, unknownNeeds(d)...)
 		f.Evidence = ev
-		return []finding.Finding{f}
+		return append(dst, f)
 	}
 	f := newFinding(m, finding.Fail,
-		fmt.Sprintf("the trust policy of %s does not let %s assume it (%s; %s)", arn, ecsTasksPrincipal, decidingText(d), d.Reason),
-		fmt.Sprintf("%s の信頼ポリシーは %s による引き受けを許可していません（%s）", arn, ecsTasksPrincipal, decidingText(d)))
+		"the trust policy of "+arn+" does not let "+ecsTasksPrincipal+" assume it ("+decidingText(d)+"; "+d.Reason+")",
+		arn+" の信頼ポリシーは "+ecsTasksPrincipal+" による引き受けを許可していません（"+decidingText(d)+"）")
 	f.Evidence = ev
-	f.Remediation = trustRemediation(s, name, account)
-	return []finding.Finding{f}
+	f.Remediation = trustRemediation(s, snapshot.RoleNameFromARN(arn), account)
+	return append(dst, f)
 }
 
 // trustRemediation replaces the trust policy with the documented one, pinned to the
@@ -138,7 +142,7 @@ func trustRemediation(s *snapshot.Snapshot, roleName, account string) *finding.R
 			"aws iam update-assume-role-policy --role-name " + roleName + " --policy-document " + iamShellQuote(string(compact)),
 		},
 		Policy:    compact,
-		Terraform: fmt.Sprintf("resource \"aws_iam_role\" %q {\n  name               = %q\n  assume_role_policy = %s\n}", iamTFIdent(roleName), roleName, iamHeredoc(indented)),
+		Terraform: "resource \"aws_iam_role\" " + strconv.Quote(iamTFIdent(roleName)) + " {\n  name               = " + strconv.Quote(roleName) + "\n  assume_role_policy = " + iamHeredoc(indented) + "\n}",
 		Links: []string{
 			"https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_execution_IAM_role.html",
 			"https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html",

@@ -23,36 +23,48 @@ func (FargatePublicIP) Meta() Meta {
 	}
 }
 
-// Run implements Check. The path comes from netpath: the public-IP layer is on a
-// destination's path only when its traffic actually goes to an internet gateway (not through
-// a NAT gateway, and not to an interface or gateway endpoint that private DNS or a prefix-list
-// route sends it to).
-func (c FargatePublicIP) Run(s *snapshot.Snapshot) []finding.Finding {
-	m := c.Meta()
-	if !s.IsFargate() {
-		return []finding.Finding{newFinding(m, finding.NotApplicable, "not a Fargate task", "Fargate タスクではありません")}
-	}
-	fs := runNetLayer(m, s, netLayer{
+// The check's Meta and netLayer are fixed: built once rather than on every run.
+var (
+	fargatePublicIPMeta  = FargatePublicIP{}.Meta()
+	fargatePublicIPLayer = netLayer{
 		layers:   []netpath.Layer{netpath.LayerPublicIP},
 		naEN:     "no destination goes through an internet gateway (the subnet routes through a NAT gateway or VPC endpoints): no public IP needed",
 		naJA:     "インターネットゲートウェイを通る接続先はありません（サブネットは NAT ゲートウェイまたは VPC エンドポイント経由）。パブリック IP は不要です",
 		noNeedEN: "the task definition names no image or service to reach", noNeedJA: "タスク定義に到達すべきイメージやサービスがありません",
-	})
-	if fs[0].Status != finding.NotApplicable {
-		return fs
+	}
+)
+
+// Run implements Check. The path comes from netpath: the public-IP layer is on a
+// destination's path only when its traffic actually goes to an internet gateway (not through
+// a NAT gateway, and not to an interface or gateway endpoint that private DNS or a prefix-list
+// route sends it to).
+func (c FargatePublicIP) Run(s *snapshot.Snapshot) []finding.Finding { return c.appendFindings(nil, s) }
+
+func (FargatePublicIP) appendFindings(dst []finding.Finding, s *snapshot.Snapshot) []finding.Finding {
+	m := &fargatePublicIPMeta
+	if !s.IsFargate() {
+		return append(dst, newFinding(*m, finding.NotApplicable, "not a Fargate task", "Fargate タスクではありません"))
+	}
+	n := len(dst)
+	dst = appendNetLayer(dst, m, s, &fargatePublicIPLayer)
+	if dst[n].Status != finding.NotApplicable {
+		return dst
 	}
 	// A public subnet whose every destination is served by endpoints needs no public IP:
-	// say so as a pass, so the reader sees that it was looked at.
+	// say so as a pass, so the reader sees that it was looked at. Most subnets are not
+	// public: only then is the internet path worth a Result of its own.
 	a := netAnalyzer(s)
-	if r := a.Reach(netpath.Destination{Service: netpath.Internet, Host: "the internet"}); r.Via == netpath.ViaInternetGateway {
-		f := newFinding(m, finding.Pass,
-			"public subnet "+a.SubnetID()+" and the task has no public IP, but VPC endpoints serve every destination the task needs",
-			"パブリックサブネット "+a.SubnetID()+" でタスクにパブリック IP はありませんが、必要な接続先はすべて VPC エンドポイントで到達できます")
-		f.Path = r.Path()
-		if st := r.Step(netpath.LayerRoute); st != nil {
-			f.Evidence = st.Evidence
-		}
-		return []finding.Finding{f}
+	if a.InternetVia() != netpath.ViaInternetGateway {
+		return dst
 	}
-	return fs
+	r := a.Reach(netpath.Destination{Service: netpath.Internet, Host: "the internet"})
+	f := newFinding(*m, finding.Pass,
+		"public subnet "+a.SubnetID()+" and the task has no public IP, but VPC endpoints serve every destination the task needs",
+		"パブリックサブネット "+a.SubnetID()+" でタスクにパブリック IP はありませんが、必要な接続先はすべて VPC エンドポイントで到達できます")
+	f.Path = r.Path()
+	if st := r.Step(netpath.LayerRoute); st != nil {
+		f.Evidence = st.Evidence
+	}
+	dst[n] = f
+	return dst
 }

@@ -2,8 +2,10 @@ package check
 
 import (
 	"fmt"
+	"path/filepath"
 	"testing"
 
+	"github.com/pulldoctor/pulldoctor/pkg/finding"
 	"github.com/pulldoctor/pulldoctor/pkg/snapshot"
 )
 
@@ -29,5 +31,34 @@ func BenchmarkIAMChecks(b *testing.B) {
 		for _, c := range checks {
 			c.Run(s)
 		}
+	}
+}
+
+// iamChecks are the checks whose cost BenchmarkIAMInDiagnosis measures.
+func iamChecks() []Check {
+	return []Check{ExecRoleTrust{}, ExecRoleECRAuth{}, ExecRoleECRPull{}, ECRRepositoryPolicy{}, PullThroughCachePermissions{}, ExecRoleLogs{}, SecretsAccess{}, KMSDecrypt{}}
+}
+
+// BenchmarkIAMInDiagnosis is the IAM checks' share of BenchmarkDiagnose: the same examples,
+// run the way DiagnoseWith runs them (one session per snapshot, findings appended to one
+// list), without the other checks and the report assembly.
+func BenchmarkIAMInDiagnosis(b *testing.B) {
+	snaps := loadSnapshots(b, filepath.Join("..", "..", "examples", "*.json"))
+	checks := iamChecks()
+	dst := make([]finding.Finding, 0, 64)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		s := fresh(snaps[i%len(snaps)])
+		ss := beginSession(s)
+		dst = dst[:0]
+		for _, c := range checks {
+			if a, ok := c.(appender); ok {
+				dst = a.appendFindings(dst, s)
+			} else {
+				dst = append(dst, c.Run(s)...)
+			}
+		}
+		endSession(s, ss)
 	}
 }

@@ -2,8 +2,7 @@ package check
 
 import (
 	"encoding/json"
-	"fmt"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -36,6 +35,74 @@ type iamSubject struct {
 	Set    iampolicy.PolicySet
 	// Policies lists the evaluated documents, for the evidence.
 	Policies []string
+	// policiesEv is policiesEvidence(), worked out once: every finding about the role cites it.
+	policiesEv finding.Evidence
+}
+
+// iamShared is what the IAM checks of one diagnosis work out once and share (slotIAM): the
+// task's private ECR images and the loaded policy set of the role they evaluate, which five
+// of them need. Each part is built on first use, by whichever check asks first; two
+// goroutines diagnosing the same snapshot share the value, hence the Onces. Everything in
+// it is read-only once built.
+type iamShared struct {
+	s *snapshot.Snapshot
+
+	ecrOnce sync.Once
+	ecr     []imageTarget // every container with a private ECR image
+	repos   []iamRepo     // the same, one per repository
+
+	subOnce         sync.Once
+	subARN, subKind string
+	sub             *iamSubject
+	subErr          *finding.Finding
+}
+
+// iamRepo is an ECR image target with its repository's ARN, which every repository check
+// names in its messages and requests.
+type iamRepo struct {
+	*imageTarget
+	ARN string
+}
+
+func iamState(s *snapshot.Snapshot) *iamShared {
+	return shared(s, slotIAM, func() *iamShared { return &iamShared{s: s} })
+}
+
+// ecrTargets returns the containers with a private ECR image, and the same grouped by
+// repository (keeping each repository's first container).
+func (st *iamShared) ecrTargets() (all []imageTarget, repos []iamRepo) {
+	st.ecrOnce.Do(func() {
+		st.ecr = imageTargets(st.s, imageref.KindECR)
+		for i := range st.ecr {
+			t := &st.ecr[i]
+			a := t.Ref.RepositoryARN()
+			if !slices.ContainsFunc(st.repos, func(r iamRepo) bool { return r.ARN == a }) {
+				st.repos = append(st.repos, iamRepo{t, a})
+			}
+		}
+	})
+	return st.ecr, st.repos
+}
+
+// subject is loadSubject, once per diagnosis: the pulling principal and the execution role
+// are one role whenever a task has an execution role. A failure to load it is reported by
+// each check that asks, under its own identity.
+func (st *iamShared) subject(m Meta, arn, kind, kindJA string) (*iamSubject, *finding.Finding) {
+	st.subOnce.Do(func() {
+		st.subARN, st.subKind = arn, kind
+		st.sub, st.subErr = loadSubject(st.s, m, arn, kind, kindJA)
+	})
+	if arn != st.subARN || kind != st.subKind {
+		return loadSubject(st.s, m, arn, kind, kindJA)
+	}
+	if st.subErr != nil {
+		// Every such finding is an unknown, whose severity does not depend on the check.
+		f := *st.subErr
+		f.Check, f.Cause = m.ID, m.Cause
+		f.Needs, f.Evidence = slices.Clone(f.Needs), slices.Clone(f.Evidence)
+		return nil, &f
+	}
+	return st.sub, nil
 }
 
 // allowAllPolicy stands in for one side of an evaluation when a check wants to know what
@@ -83,26 +150,32 @@ func noPrincipalFinding(m Meta, s *snapshot.Snapshot, what string) finding.Findi
 		"タスク実行ロールがありません（exec-role-present が報告します）")
 }
 
-// roleGap returns a gap that leaves the role's policy set incomplete.
+// roleGap returns a gap that leaves the role's policy set incomplete: one of iamReadCalls
+// (the first in that order) about the role, by ARN or name, or about one of its managed
+// policies or its permissions boundary, or about nothing in particular.
 func roleGap(s *snapshot.Snapshot, r *snapshot.Role, arn string) *snapshot.Gap {
-	refs := map[string]bool{arn: true, snapshot.RoleNameFromARN(arn): true}
-	if r != nil {
+	if len(s.Gaps) == 0 {
+		return nil
+	}
+	name := snapshot.RoleNameFromARN(arn)
+	about := func(ref string) bool {
+		if ref == "" || ref == arn || ref == name || len(ref) > len(arn) && ref[len(arn)] == '/' && strings.HasPrefix(ref, arn) {
+			return true
+		}
+		if r == nil {
+			return false
+		}
 		for _, p := range r.AttachedPolicies {
-			if p.ARN != "" {
-				refs[p.ARN] = true
+			if p.ARN != "" && ref == p.ARN {
+				return true
 			}
 		}
-		if r.PermissionsBoundary != nil && r.PermissionsBoundary.ARN != "" {
-			refs[r.PermissionsBoundary.ARN] = true
-		}
+		return r.PermissionsBoundary != nil && r.PermissionsBoundary.ARN != "" && ref == r.PermissionsBoundary.ARN
 	}
 	for _, call := range iamReadCalls {
 		for i := range s.Gaps {
 			g := &s.Gaps[i]
-			if !strings.EqualFold(g.Call, call) {
-				continue
-			}
-			if g.Ref == "" || refs[g.Ref] || strings.HasPrefix(g.Ref, arn+"/") {
+			if strings.EqualFold(g.Call, call) && about(g.Ref) {
 				return g
 			}
 		}
@@ -180,17 +253,16 @@ func loadSubject(s *snapshot.Snapshot, m Meta, arn, kind, kindJA string) (*iamSu
 		sub.Policies[len(sub.Policies)-1] += " (permissions boundary)"
 		sub.Set.Boundary = np
 	}
-	return sub, nil
-}
-
-// policiesEvidence says which documents were evaluated.
-func (sub *iamSubject) policiesEvidence() finding.Evidence {
 	v := strings.Join(sub.Policies, ", ")
 	if v == "" {
 		v = "(no policies attached)"
 	}
-	return finding.Evidence{Source: "iam:ListAttachedRolePolicies", Ref: sub.ARN, Key: "policies evaluated", Value: v}
+	sub.policiesEv = finding.Evidence{Source: "iam:ListAttachedRolePolicies", Ref: sub.ARN, Key: "policies evaluated", Value: v}
+	return sub, nil
 }
+
+// policiesEvidence says which documents were evaluated.
+func (sub *iamSubject) policiesEvidence() finding.Evidence { return sub.policiesEv }
 
 // requestContext is what is known about a request the execution role makes: it is made
 // over TLS, to the region of the resource, by a role session of the task's account.
@@ -218,57 +290,136 @@ type actionResult struct {
 	Dec      iampolicy.Decision
 }
 
-// evalActions evaluates each action on resource for the subject's policy set.
-func evalActions(set iampolicy.PolicySet, principal, resource, resourceAccount string, ctx map[string][]string, actions ...string) []actionResult {
-	out := make([]actionResult, 0, len(actions))
+// maxActions is the most actions a check evaluates on one resource (the three ECR pull
+// actions, the three awslogs actions): callers keep the results in a [maxActions]actionResult
+// of their own.
+const maxActions = 3
+
+// evalActions appends to dst the evaluation of each action on resource for the policy set.
+func evalActions(dst []actionResult, set iampolicy.PolicySet, principal, resource, resourceAccount string, ctx map[string][]string, actions ...string) []actionResult {
 	for _, a := range actions {
 		d := iampolicy.Evaluate(set, iampolicy.Request{PrincipalARN: principal, Action: a, Resource: resource, ResourceAccount: resourceAccount, Context: ctx})
-		out = append(out, actionResult{Action: a, Resource: resource, Dec: d})
+		dst = append(dst, actionResult{Action: a, Resource: resource, Dec: d})
 	}
-	return out
+	return dst
 }
 
-// summarize folds results into a status: any deny fails, then any unknown, else pass.
-func iamSummarize(rs []actionResult) (st finding.Status, denied, unknown []actionResult, scps bool) {
+func isDenied(r actionResult) bool {
+	return r.Dec.Effect == iampolicy.ExplicitDeny || r.Dec.Effect == iampolicy.ImplicitDeny
+}
+
+func isUnknown(r actionResult) bool { return r.Dec.Effect == iampolicy.Unknown }
+
+// iamSummarize folds results into a status: any deny fails, then any unknown, else pass.
+// which are the results that decided it: the denied ones for a failure, the unknown ones
+// for an unknown, none for a pass.
+func iamSummarize(rs []actionResult) (st finding.Status, which []actionResult, scps bool) {
 	for _, r := range rs {
 		scps = scps || r.Dec.SCPsAssumed
-		switch r.Dec.Effect {
-		case iampolicy.ExplicitDeny, iampolicy.ImplicitDeny:
-			denied = append(denied, r)
-		case iampolicy.Unknown:
-			unknown = append(unknown, r)
-		}
 	}
 	switch {
-	case len(denied) > 0:
-		return finding.Fail, denied, unknown, scps
-	case len(unknown) > 0:
-		return finding.Unknown, denied, unknown, scps
+	case slices.ContainsFunc(rs, isDenied):
+		return finding.Fail, selectResults(rs, isDenied), scps
+	case slices.ContainsFunc(rs, isUnknown):
+		return finding.Unknown, selectResults(rs, isUnknown), scps
 	}
-	return finding.Pass, nil, nil, scps
+	return finding.Pass, nil, scps
 }
 
-func actionsOf(rs []actionResult) []string {
-	out := make([]string, len(rs))
-	for i, r := range rs {
-		out[i] = r.Action
+// selectResults is the results for which keep is true: rs itself when that is all of them,
+// as it usually is (a role that lacks one pull action usually lacks all three).
+func selectResults(rs []actionResult, keep func(actionResult) bool) []actionResult {
+	n := 0
+	for _, r := range rs {
+		if keep(r) {
+			n++
+		}
+	}
+	if n == len(rs) {
+		return rs
+	}
+	out := make([]actionResult, 0, n)
+	for _, r := range rs {
+		if keep(r) {
+			out = append(out, r)
+		}
 	}
 	return out
 }
 
-// decisionEvidence turns a decision into evidence: the deciding statements (or "no
-// statement allows it") and the evaluator's reason.
-func decisionEvidence(r actionResult) []finding.Evidence {
-	return appendDecisionEvidence(nil, r)
+// joinedActionLists are the lists of actions the checks evaluate together, joined once:
+// every finding about them names them all.
+var joinedActionLists = [...]struct {
+	actions []string
+	joined  string
+}{
+	{ecrPullActions, strings.Join(ecrPullActions, ", ")},
+	{logsActions[:2], strings.Join(logsActions[:2], ", ")},
+	{logsActions[:], strings.Join(logsActions[:], ", ")},
 }
 
-// appendDecisionEvidence is decisionEvidence appended to dst: permFinding collects the
-// evidence of several decisions into one slice sized up front.
+// joinActions is the results' actions joined with ", ".
+func joinActions(rs []actionResult) string {
+	if len(rs) == 1 {
+		return rs[0].Action
+	}
+	for _, l := range joinedActionLists {
+		if slices.EqualFunc(rs, l.actions, func(r actionResult, a string) bool { return r.Action == a }) {
+			return l.joined
+		}
+	}
+	var b strings.Builder
+	n := 2 * (len(rs) - 1)
+	for _, r := range rs {
+		n += len(r.Action)
+	}
+	b.Grow(n)
+	for i, r := range rs {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(r.Action)
+	}
+	return b.String()
+}
+
+// appendDecisionEvidence appends the evidence of a decision: the deciding statements (or
+// "no statement allows it") and the evaluator's reason. Findings size their evidence up
+// front (decisionEvidenceLen).
 func appendDecisionEvidence(dst []finding.Evidence, r actionResult) []finding.Evidence {
+	return appendKeyedDecisionEvidence(dst, r, r.Action+" on "+r.Resource)
+}
+
+// appendResultsEvidence appends the evidence of every result. Each result's items are keyed
+// "<action> on <resource>": the keys of all of them are cut from one string, the evidence of
+// a pull quoting three requests on the same repository.
+func appendResultsEvidence(dst []finding.Evidence, rs []actionResult) []finding.Evidence {
+	const on = " on "
+	n := 0
+	for _, r := range rs {
+		n += len(r.Action) + len(on) + len(r.Resource)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, r := range rs {
+		b.WriteString(r.Action)
+		b.WriteString(on)
+		b.WriteString(r.Resource)
+	}
+	keys := b.String()
+	for _, r := range rs {
+		k := len(r.Action) + len(on) + len(r.Resource)
+		dst = appendKeyedDecisionEvidence(dst, r, keys[:k])
+		keys = keys[k:]
+	}
+	return dst
+}
+
+// appendKeyedDecisionEvidence is appendDecisionEvidence with the key already made.
+func appendKeyedDecisionEvidence(dst []finding.Evidence, r actionResult, key string) []finding.Evidence {
 	src := "iampolicy:Evaluate"
-	key := r.Action + " on " + r.Resource
 	for _, ref := range r.Dec.Deciding {
-		dst = append(dst, finding.Evidence{Source: src, Ref: ref.Policy, Key: key, Value: r.Dec.Effect.String() + " by " + iamStmtName(ref)})
+		dst = append(dst, finding.Evidence{Source: src, Ref: ref.Policy, Key: key, Value: effectByStatement(r.Dec.Effect, ref)})
 	}
 	if len(r.Dec.Deciding) == 0 {
 		v := r.Dec.Effect.String()
@@ -300,6 +451,25 @@ func iamStmtName(ref iampolicy.StatementRef) string {
 	}
 	return "statement #" + strconv.Itoa(ref.Index)
 }
+
+// effectByStatement is "<effect> by " + iamStmtName(ref), the evidence of every deciding
+// statement. Most are statements without a Sid near the top of their policy (AWS managed
+// policies have none): those texts are made once, in byStatement.
+func effectByStatement(e iampolicy.Effect, ref iampolicy.StatementRef) string {
+	if ref.Sid == "" && ref.Index >= 0 && ref.Index < len(byStatement[0]) && int(e) < len(byStatement) {
+		return byStatement[e][ref.Index]
+	}
+	return e.String() + " by " + iamStmtName(ref)
+}
+
+var byStatement = func() (t [4][8]string) {
+	for e := range t {
+		for i := range t[e] {
+			t[e][i] = iampolicy.Effect(e).String() + " by statement #" + strconv.Itoa(i)
+		}
+	}
+	return t
+}()
 
 // decidingText names the statement that decided, for messages.
 func decidingText(d iampolicy.Decision) string {
@@ -377,13 +547,73 @@ type iamPolicyDoc struct {
 func iamPolicyJSON(stmts ...iamStmt) (compact, indented []byte) {
 	doc := iamPolicyDoc{Version: "2012-10-17", Statement: stmts}
 	compact, _ = json.Marshal(doc)
-	indented, _ = json.MarshalIndent(doc, "", "  ")
-	return compact, indented
+	return compact, indentJSON(compact)
+}
+
+// indentJSON is what json.Indent(dst, compact, "", "  ") writes for the output of
+// json.Marshal, which has no whitespace outside strings. json.Indent validates as it goes,
+// byte by byte through its scanner, and cost more than the marshalling itself.
+func indentJSON(compact []byte) []byte {
+	out := make([]byte, 0, 2*len(compact))
+	depth := 0
+	newline := func() {
+		out = append(out, '\n')
+		for range depth {
+			out = append(out, "  "...)
+		}
+	}
+	inString, needIndent := false, false
+	for i := 0; i < len(compact); i++ {
+		c := compact[i]
+		if inString {
+			out = append(out, c)
+			switch {
+			case c == '\\' && i+1 < len(compact):
+				i++
+				out = append(out, compact[i])
+			case c == '"':
+				inString = false
+			}
+			continue
+		}
+		// An empty object or array stays {} or []: the line break after an opening
+		// bracket waits for its first element.
+		if needIndent && c != '}' && c != ']' {
+			needIndent = false
+			depth++
+			newline()
+		}
+		switch c {
+		case '"':
+			inString = true
+			out = append(out, c)
+		case '{', '[':
+			needIndent = true
+			out = append(out, c)
+		case ',':
+			out = append(out, c)
+			newline()
+		case ':':
+			out = append(out, c, ' ')
+		case '}', ']':
+			if needIndent {
+				needIndent = false
+			} else {
+				depth--
+				newline()
+			}
+			out = append(out, c)
+		default:
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // tfIdent turns a name into a Terraform identifier.
 func iamTFIdent(s string) string {
 	var b strings.Builder
+	b.Grow(len(s))
 	for _, c := range strings.ToLower(s) {
 		if c >= 'a' && c <= 'z' || c >= '0' && c <= '9' {
 			b.WriteRune(c)
@@ -410,15 +640,14 @@ func iamShellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'
 // another Allow would change nothing.
 func identityRemediation(sub *iamSubject, policyName string, st iamStmt, rs []actionResult, links ...string) *finding.Remediation {
 	compact, indented := iamPolicyJSON(st)
+	acts := strings.Join(iamStrings(st.Action), ", ")
 	rem := &finding.Remediation{
-		Text: fmt.Sprintf("Allow %s for the %s %s: add the inline policy below (or the same statement to a managed policy attached to it).",
-			strings.Join(iamStrings(st.Action), ", "), sub.Kind, sub.Name),
-		TextJA: fmt.Sprintf("%s %s に %s を許可してください: 下のインラインポリシーを追加します（またはアタッチ済みのマネージドポリシーに同じステートメントを追加します）。",
-			sub.KindJA, sub.Name, strings.Join(iamStrings(st.Action), ", ")),
+		Text:     "Allow " + acts + " for the " + sub.Kind + " " + sub.Name + ": add the inline policy below (or the same statement to a managed policy attached to it).",
+		TextJA:   sub.KindJA + " " + sub.Name + " に " + acts + " を許可してください: 下のインラインポリシーを追加します（またはアタッチ済みのマネージドポリシーに同じステートメントを追加します）。",
 		Commands: []string{"aws iam put-role-policy --role-name " + sub.Name + " --policy-name " + policyName + " --policy-document " + iamShellQuote(string(compact))},
 		Policy:   compact,
-		Terraform: fmt.Sprintf("resource \"aws_iam_role_policy\" %q {\n  name   = %q\n  role   = %q\n  policy = %s\n}",
-			iamTFIdent(policyName), policyName, sub.Name, iamHeredoc(indented)),
+		Terraform: "resource \"aws_iam_role_policy\" " + strconv.Quote(iamTFIdent(policyName)) + " {\n  name   = " + strconv.Quote(policyName) +
+			"\n  role   = " + strconv.Quote(sub.Name) + "\n  policy = " + iamHeredoc(indented) + "\n}",
 		Links: links,
 	}
 	for _, r := range rs {
@@ -426,8 +655,8 @@ func identityRemediation(sub *iamSubject, policyName string, st iamStmt, rs []ac
 			continue
 		}
 		for _, ref := range r.Dec.Deciding {
-			rem.Text = fmt.Sprintf("%s explicitly denies %s; no Allow can override an explicit Deny: remove or narrow that statement (or its condition) first. ", ref, r.Action) + rem.Text
-			rem.TextJA = fmt.Sprintf("%s が %s を明示的に拒否しています。明示的な Deny はどの Allow でも上書きできないため、まずそのステートメント（または条件）を削除・限定してください。", ref, r.Action) + rem.TextJA
+			rem.Text = ref.String() + " explicitly denies " + r.Action + "; no Allow can override an explicit Deny: remove or narrow that statement (or its condition) first. " + rem.Text
+			rem.TextJA = ref.String() + " が " + r.Action + " を明示的に拒否しています。明示的な Deny はどの Allow でも上書きできないため、まずそのステートメント（または条件）を削除・限定してください。" + rem.TextJA
 			rem.Commands = append(rem.Commands, policyEditCommand(sub, ref.Policy))
 			break
 		}
@@ -444,8 +673,8 @@ func identityRemediation(sub *iamSubject, policyName string, st iamStmt, rs []ac
 			d := iampolicy.Evaluate(noBoundary, iampolicy.Request{PrincipalARN: sub.ARN, Action: r.Action, Resource: r.Resource})
 			if d.Effect == iampolicy.Allow || len(sub.Set.Identity) == 0 || d.Effect == iampolicy.ImplicitDeny {
 				b := sub.Set.Boundary
-				rem.Text += fmt.Sprintf(" The permissions boundary %s must allow %s as well: the effective permissions are the intersection of the identity policies and the boundary.", b.ARN+b.Name, r.Action)
-				rem.TextJA += fmt.Sprintf(" アクセス許可の境界 %s も %s を許可している必要があります（有効な権限はアイデンティティポリシーと境界の共通部分です）。", b.ARN+b.Name, r.Action)
+				rem.Text += " The permissions boundary " + b.ARN + b.Name + " must allow " + r.Action + " as well: the effective permissions are the intersection of the identity policies and the boundary."
+				rem.TextJA += " アクセス許可の境界 " + b.ARN + b.Name + " も " + r.Action + " を許可している必要があります（有効な権限はアイデンティティポリシーと境界の共通部分です）。"
 				if b.ARN != "" {
 					rem.Commands = append(rem.Commands,
 						"aws iam get-policy-version --policy-arn "+b.ARN+" --version-id $(aws iam get-policy --policy-arn "+b.ARN+" --query Policy.DefaultVersionId --output text) --query PolicyVersion.Document > boundary.json",
@@ -478,58 +707,64 @@ func iamStrings(v any) []string {
 	return nil
 }
 
+// phrase is a noun phrase in up to three pieces, joined only by the message that quotes it:
+// most are a fixed word and a name ("repository " + ARN), and a finding quotes each once.
+type phrase [3]string
+
 // permFinding turns evaluated actions into one finding. what/whatJA name the subject of
-// the request ("pull of my-app"). rem builds the fix for a failure.
-func permFinding(m Meta, sub *iamSubject, subject, what, whatJA string, rs []actionResult, ev []finding.Evidence, rem func(denied []actionResult) *finding.Remediation) finding.Finding {
-	st, denied, unknown, scps := iamSummarize(rs)
+// the request ("repository ARN"). For a failure it also returns the denied results, from
+// which the caller builds the fix (a callback would move the caller's results to the heap).
+func permFinding(m Meta, sub *iamSubject, subject string, what, whatJA phrase, rs []actionResult, ev []finding.Evidence) (f finding.Finding, denied []actionResult) {
+	st, which, scps := iamSummarize(rs)
 	// The SCP note goes into the one concatenation that builds each message.
 	note, noteJA := "", ""
 	if scps {
 		note, noteJA = scpNote, scpNoteJA
 	}
-	var f finding.Finding
-	acts := strings.Join(actionsOf(rs), ", ")
 	switch st {
 	case finding.Fail:
-		d := denied[0].Dec
+		d := which[0].Dec
 		kind := "is not allowed"
 		kindJA := "許可していません"
 		if d.Effect == iampolicy.ExplicitDeny {
 			kind, kindJA = "is explicitly denied", "明示的に拒否されています"
 		}
+		acts := joinActions(which)
 		f = newFinding(m, finding.Fail,
-			sub.Kind+" "+sub.ARN+" "+kind+" "+strings.Join(actionsOf(denied), ", ")+" on "+what+" ("+decidingText(d)+"; "+d.Reason+")"+note,
-			sub.KindJA+" "+sub.ARN+": "+whatJA+" の "+strings.Join(actionsOf(denied), ", ")+" が"+kindJA+"（"+decidingText(d)+"）"+noteJA)
-		f.Remediation = rem(denied)
+			sub.Kind+" "+sub.ARN+" "+kind+" "+acts+" on "+what[0]+what[1]+what[2]+" ("+decidingText(d)+"; "+d.Reason+")"+note,
+			sub.KindJA+" "+sub.ARN+": "+whatJA[0]+whatJA[1]+whatJA[2]+" の "+acts+" が"+kindJA+"（"+decidingText(d)+"）"+noteJA)
+		denied = which
 	case finding.Unknown:
-		d := unknown[0].Dec
+		d := which[0].Dec
+		acts := joinActions(which)
 		f = newFinding(m, finding.Unknown,
-			"cannot decide whether "+sub.Kind+" "+sub.ARN+" may "+strings.Join(actionsOf(unknown), ", ")+" for "+what+": "+d.Reason+note,
-			sub.KindJA+" "+sub.ARN+" が "+whatJA+" の "+strings.Join(actionsOf(unknown), ", ")+" を実行できるか判定できません: "+d.Reason+noteJA)
+			"cannot decide whether "+sub.Kind+" "+sub.ARN+" may "+acts+" for "+what[0]+what[1]+what[2]+": "+d.Reason+note,
+			sub.KindJA+" "+sub.ARN+" が "+whatJA[0]+whatJA[1]+whatJA[2]+" の "+acts+" を実行できるか判定できません: "+d.Reason+noteJA)
 		f.Needs = unknownNeeds(d)
 	default:
+		acts := joinActions(rs)
 		f = newFinding(m, finding.Pass,
-			sub.Kind+" "+sub.ARN+" allows "+acts+" for "+what+" ("+decidingText(rs[0].Dec)+")"+note,
-			sub.KindJA+" "+sub.ARN+" は "+whatJA+" の "+acts+" を許可しています（"+decidingText(rs[0].Dec)+"）"+noteJA)
+			sub.Kind+" "+sub.ARN+" allows "+acts+" for "+what[0]+what[1]+what[2]+" ("+decidingText(rs[0].Dec)+")"+note,
+			sub.KindJA+" "+sub.ARN+" は "+whatJA[0]+whatJA[1]+whatJA[2]+" の "+acts+" を許可しています（"+decidingText(rs[0].Dec)+"）"+noteJA)
 	}
 	f.Subject = subject
 	// Every IAM finding, passing ones included, prints this evidence: size it once instead
-	// of growing it item by item. Room for the policies and SCP items, and one more: several
-	// callers add a fact of their own (the log group exists, the repository policy).
-	n := len(f.Evidence) + len(ev) + 3
+	// of growing it item by item. Room for the policies item, and one more: exec-role-logs
+	// adds whether the log group exists.
+	n := len(ev) + 1 + 1
 	for _, r := range rs {
 		n += decisionEvidenceLen(r)
 	}
-	f.Evidence = append(make([]finding.Evidence, 0, n), f.Evidence...)
-	f.Evidence = append(f.Evidence, ev...)
-	f.Evidence = append(f.Evidence, sub.policiesEvidence())
-	for _, r := range rs {
-		f.Evidence = appendDecisionEvidence(f.Evidence, r)
+	if scps {
+		n++
 	}
+	f.Evidence = append(make([]finding.Evidence, 0, n), ev...)
+	f.Evidence = append(f.Evidence, sub.policiesEvidence())
+	f.Evidence = appendResultsEvidence(f.Evidence, rs)
 	if scps {
 		f.Evidence = append(f.Evidence, scpEvidence())
 	}
-	return f
+	return f, denied
 }
 
 // arnSplit is strings.SplitN(arn, ":", 6) into an array, with ok false when there are
@@ -572,21 +807,6 @@ func iamPartition(s *snapshot.Snapshot) string {
 	return imageref.PartitionOf(s.Region)
 }
 
-// uniqueRepos groups ECR image targets by repository ARN, keeping their first container.
-func iamUniqueRepos(ts []imageTarget) []imageTarget {
-	seen := map[string]bool{}
-	var out []imageTarget
-	for _, t := range ts {
-		a := t.Ref.RepositoryARN()
-		if seen[a] {
-			continue
-		}
-		seen[a] = true
-		out = append(out, t)
-	}
-	return out
-}
-
 // filterStatements keeps the statements of p for which keep is true; their indexes stay
 // those of the original document, so evidence still points at the right statement.
 func filterStatements(p *iampolicy.Policy, keep func(*iampolicy.Statement) bool) *iampolicy.Policy {
@@ -596,15 +816,6 @@ func filterStatements(p *iampolicy.Policy, keep func(*iampolicy.Statement) bool)
 			out.Statements = append(out.Statements, p.Statements[i])
 		}
 	}
-	return out
-}
-
-func iamSortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
 	return out
 }
 

@@ -1,6 +1,8 @@
 package check
 
 import (
+	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -101,5 +103,55 @@ func TestPolicyJSONIsValidAndQuoted(t *testing.T) {
 	compact, _ := iamPolicyJSON(iamStmt{Effect: "Allow", Action: "a:b", Resource: "arn:x:it's"})
 	if got := iamShellQuote(string(compact)); !strings.Contains(got, `'\''`) {
 		t.Errorf("single quote not escaped: %s", got)
+	}
+}
+
+func TestIndentJSON(t *testing.T) {
+	docs := []any{
+		iamPolicyDoc{Version: "2012-10-17", Statement: []iamStmt{
+			{Sid: "A", Effect: "Allow", Principal: map[string]any{"AWS": "arn:aws:iam::123456789012:role/x"}, Action: []string{"ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"}, Resource: "*"},
+			{Effect: "Deny", Action: "kms:Decrypt", Resource: "arn:aws:kms:ap-northeast-1:123456789012:key/k",
+				Condition: map[string]any{"StringEquals": map[string]any{"kms:ViaService": "secretsmanager.ap-northeast-1.amazonaws.com"}, "Null": map[string]any{}}},
+		}},
+		map[string]any{"empty": []string{}, "obj": map[string]any{}, "s": "quote \" back \\ <html> & \u2028 日本語 {[,:]}", "n": 1.5, "b": true, "z": nil},
+		[]any{},
+		"just a string",
+	}
+	for _, d := range docs {
+		compact, err := json.Marshal(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want bytes.Buffer
+		if err := json.Indent(&want, compact, "", "  "); err != nil {
+			t.Fatal(err)
+		}
+		if got := indentJSON(compact); string(got) != want.String() {
+			t.Errorf("indentJSON(%s) =\n%s\nwant\n%s", compact, got, want.String())
+		}
+	}
+}
+
+// Diagnoses of one snapshot running at once share its session, and so the IAM checks'
+// shared state (iamShared): each must still get the report a diagnosis on its own gets.
+func TestIAMSharedConcurrent(t *testing.T) {
+	for _, file := range []string{"../../examples/cross-account-repository.json", "../../examples/missing-ecr-permissions.json"} {
+		s, err := snapshot.Load(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := json.Marshal(DiagnoseWith(s, iamChecks()))
+		got := make(chan []byte)
+		for range 4 {
+			go func() {
+				b, _ := json.Marshal(DiagnoseWith(s, iamChecks()))
+				got <- b
+			}()
+		}
+		for range 4 {
+			if b := <-got; !bytes.Equal(b, want) {
+				t.Errorf("%s: concurrent diagnosis differs:\n%s\nwant\n%s", file, b, want)
+			}
+		}
 	}
 }

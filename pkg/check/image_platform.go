@@ -1,7 +1,6 @@
 package check
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/pulldoctor/pulldoctor/pkg/cause"
@@ -18,38 +17,41 @@ import (
 type ImagePlatform struct{}
 
 // Meta implements Check.
-func (ImagePlatform) Meta() Meta {
-	return Meta{
-		ID: "image-platform", Cause: cause.PlatformMismatch, Severity: finding.Error,
-		Title:       "Each image has a manifest for the task's OS and CPU architecture",
-		TitleJA:     "各イメージにタスクの OS と CPU アーキテクチャ用のマニフェストがある",
-		Description: "Compares the platforms of each image (ECR: the image index or manifest platforms the collector read; other registries: the registry probe) with the platform the task runs on: the task definition's `runtimePlatform` (Fargate default LINUX/X86_64), or on EC2 the container instance's `ecs.cpu-architecture` / `ecs.os-type` attributes or the instance architecture.",
-		Needs:       []string{"ecs:DescribeTaskDefinition", "ecr:DescribeImages", "ecr:BatchGetImage", "ecs:DescribeContainerInstances", "ec2:DescribeInstances"},
-	}
+func (ImagePlatform) Meta() Meta { return imagePlatformMeta }
+
+var imagePlatformMeta = Meta{
+	ID: "image-platform", Cause: cause.PlatformMismatch, Severity: finding.Error,
+	Title:       "Each image has a manifest for the task's OS and CPU architecture",
+	TitleJA:     "各イメージにタスクの OS と CPU アーキテクチャ用のマニフェストがある",
+	Description: "Compares the platforms of each image (ECR: the image index or manifest platforms the collector read; other registries: the registry probe) with the platform the task runs on: the task definition's `runtimePlatform` (Fargate default LINUX/X86_64), or on EC2 the container instance's `ecs.cpu-architecture` / `ecs.os-type` attributes or the instance architecture.",
+	Needs:       []string{"ecs:DescribeTaskDefinition", "ecr:DescribeImages", "ecr:BatchGetImage", "ecs:DescribeContainerInstances", "ec2:DescribeInstances"},
 }
 
 // Run implements Check.
 func (c ImagePlatform) Run(s *snapshot.Snapshot) []finding.Finding {
-	m := c.Meta()
+	return c.appendFindings(nil, s)
+}
+
+func (c ImagePlatform) appendFindings(dst []finding.Finding, s *snapshot.Snapshot) []finding.Finding {
+	m := imagePlatformMeta
 	if s.TaskDefinition == nil {
-		return taskDefinitionMissing(m, s)
+		return append(dst, taskDefinitionMissing(m, s)...)
 	}
 	targets := imageTargets(s)
 	if len(targets) == 0 {
-		return []finding.Finding{newFinding(m, finding.NotApplicable, "the task definition has no valid image", "タスク定義に有効なイメージがありません")}
+		return append(dst, newFinding(m, finding.NotApplicable, "the task definition has no valid image", "タスク定義に有効なイメージがありません"))
 	}
 	want, ok := taskPlatform(s)
 	if !ok {
 		if g := s.FirstGap("ecs:DescribeContainerInstances", "ec2:DescribeInstances"); g != nil {
-			return []finding.Finding{unknownFromGap(m, g, "the container instance's architecture", "コンテナインスタンスのアーキテクチャ")}
+			return append(dst, unknownFromGap(m, g, "the container instance's architecture", "コンテナインスタンスのアーキテクチャ"))
 		}
-		return []finding.Finding{unknownMissing(m, []string{"ecs:DescribeContainerInstances", "ec2:DescribeInstances"}, "the platform the task runs on (no runtimePlatform, no container instance)", "タスクが動くプラットフォーム（runtimePlatform もコンテナインスタンスもありません）")}
+		return append(dst, unknownMissing(m, []string{"ecs:DescribeContainerInstances", "ec2:DescribeInstances"}, "the platform the task runs on (no runtimePlatform, no container instance)", "タスクが動くプラットフォーム（runtimePlatform もコンテナインスタンスもありません）"))
 	}
-	var out []finding.Finding
-	for _, t := range targets {
-		out = append(out, c.one(s, m, t, want))
+	for i := range targets {
+		dst = append(dst, c.one(s, m, &targets[i], &want))
 	}
-	return out
+	return dst
 }
 
 // platformWant is the OS/architecture the task runs on and where that came from.
@@ -98,8 +100,9 @@ func taskPlatform(s *snapshot.Snapshot) (platformWant, bool) {
 		if osf == "" {
 			osf = "LINUX"
 		}
-		w := platformWant{OS: normOS(osf), Arch: normArch(arch), Label: osf + "/" + arch}
-		w.Source = finding.Evidence{Source: "ecs:DescribeTaskDefinition", Ref: deref(td.TaskDefinitionArn), Key: "runtimePlatform", Value: osf + "/" + arch}
+		label := osf + "/" + arch
+		w := platformWant{OS: normOS(osf), Arch: normArch(arch), Label: label}
+		w.Source = finding.Evidence{Source: "ecs:DescribeTaskDefinition", Ref: deref(td.TaskDefinitionArn), Key: "runtimePlatform", Value: label}
 		return w, true
 	}
 	if s.IsFargate() {
@@ -112,6 +115,13 @@ func taskPlatform(s *snapshot.Snapshot) (platformWant, bool) {
 }
 
 func normArch(a string) string {
+	// The spellings AWS and registries use, without lowering a copy first.
+	switch a {
+	case "X86_64", "x86_64", "amd64":
+		return "amd64"
+	case "ARM64", "arm64":
+		return "arm64"
+	}
 	switch strings.ToLower(a) {
 	case "x86_64", "amd64", "x86-64":
 		return "amd64"
@@ -122,6 +132,9 @@ func normArch(a string) string {
 }
 
 func normOS(o string) string {
+	if o == "linux" || o == "LINUX" {
+		return "linux"
+	}
 	l := strings.ToLower(o)
 	if strings.HasPrefix(l, "windows") {
 		return "windows"
@@ -134,32 +147,32 @@ func normOS(o string) string {
 
 // imagePlatforms returns the platforms of an image and the evidence they rest on; ok is false
 // with a finding to report when they are not known.
-func imagePlatforms(s *snapshot.Snapshot, m Meta, t imageTarget) ([]string, finding.Evidence, *finding.Finding) {
+func imagePlatforms(s *snapshot.Snapshot, m Meta, t *imageTarget) ([]string, finding.Evidence, *finding.Finding) {
 	if t.Ref.Kind == imageref.KindECR {
 		digest := t.Ref.Digest
 		if digest == "" {
-			for _, im := range imagesOf(s, t.Ref) {
+			for _, im := range t.images {
 				if hasTag(im, t.Ref.TagOrDefault()) {
 					digest = deref(im.ImageDigest)
 				}
 			}
 		}
 		if digest == "" {
-			repo := findRepository(s, t.Ref)
-			gone := repo != nil && repo.ImagesComplete ||
-				gapIs(s, "ecr:DescribeImages", errImageNotFound, t.Ref.Repository+":"+t.Ref.TagOrDefault(), t.Ref.RepositoryARN()+":"+t.Ref.TagOrDefault()) ||
-				gapIs(s, "ecr:DescribeRepositories", errRepositoryNotFound, t.Ref.Repository, t.Ref.RepositoryARN())
+			tagged := t.Ref.Repository + ":" + t.Ref.TagOrDefault()
+			gone := t.repo != nil && t.repo.ImagesComplete ||
+				gapIs(s, "ecr:DescribeImages", errImageNotFound, tagged, t.RepoARN+":"+t.Ref.TagOrDefault()) ||
+				gapIs(s, "ecr:DescribeRepositories", errRepositoryNotFound, t.Ref.Repository, t.RepoARN)
 			if gone {
 				f := newFinding(m, finding.NotApplicable,
-					"container "+t.Container+": "+t.Ref.Repository+":"+t.Ref.TagOrDefault()+" does not exist, so it has no platforms (see ecr-image-exists)",
-					"コンテナ "+t.Container+": "+t.Ref.Repository+":"+t.Ref.TagOrDefault()+" が存在しないため、プラットフォームはありません（ecr-image-exists を参照）")
+					"container "+t.Container+": "+tagged+" does not exist, so it has no platforms (see ecr-image-exists)",
+					"コンテナ "+t.Container+": "+tagged+" が存在しないため、プラットフォームはありません（ecr-image-exists を参照）")
 				return nil, finding.Evidence{}, &f
 			}
-			f := unknownMissing(m, []string{"ecr:DescribeImages"}, "the digest of "+t.Ref.Repository+":"+t.Ref.TagOrDefault()+" (see ecr-image-exists)", t.Ref.Repository+":"+t.Ref.TagOrDefault()+" のダイジェスト（ecr-image-exists を参照）")
+			f := unknownMissing(m, []string{"ecr:DescribeImages"}, "the digest of "+tagged+" (see ecr-image-exists)", tagged+" のダイジェスト（ecr-image-exists を参照）")
 			return nil, finding.Evidence{}, &f
 		}
 		if p, ok := s.ECR.ImagePlatforms[digest]; ok && len(p) > 0 {
-			return p, finding.Evidence{Source: "ecr:BatchGetImage", Ref: t.Ref.RepositoryARN() + "@" + digest, Key: "platforms", Value: strings.Join(p, ", ")}, nil
+			return p, finding.Evidence{Source: "ecr:BatchGetImage", Ref: t.RepoARN + "@" + digest, Key: "platforms", Value: strings.Join(p, ", ")}, nil
 		}
 		if g := s.FirstGap("ecr:BatchGetImage"); g != nil {
 			f := unknownFromGap(m, g, "the manifest of "+t.Ref.Repository+"@"+digest, t.Ref.Repository+"@"+digest+" のマニフェスト")
@@ -172,16 +185,27 @@ func imagePlatforms(s *snapshot.Snapshot, m Meta, t imageTarget) ([]string, find
 	if p != nil && len(p.Platforms) > 0 {
 		return p.Platforms, finding.Evidence{Source: "registry:GET manifest", Ref: t.Image, Key: "platforms", Value: strings.Join(p.Platforms, ", ")}, nil
 	}
-	why, whyJA := "the platforms of "+t.Ref.Familiar()+" (no registry probe in the snapshot; run diagnose with --probe-registry)", t.Ref.Familiar()+" のプラットフォーム（スナップショットにレジストリのプローブ結果がありません。--probe-registry 付きで diagnose を実行してください）"
+	why, whyJA := "the platforms of "+t.Familiar+" (no registry probe in the snapshot; run diagnose with --probe-registry)", t.Familiar+" のプラットフォーム（スナップショットにレジストリのプローブ結果がありません。--probe-registry 付きで diagnose を実行してください）"
 	if p != nil {
-		why = "the platforms of " + t.Ref.Familiar() + " (the registry probe ended " + p.Outcome + ")"
-		whyJA = t.Ref.Familiar() + " のプラットフォーム（レジストリのプローブ結果: " + p.Outcome + "）"
+		why = "the platforms of " + t.Familiar + " (the registry probe ended " + p.Outcome + ")"
+		whyJA = t.Familiar + " のプラットフォーム（レジストリのプローブ結果: " + p.Outcome + "）"
 	}
 	f := unknownMissing(m, []string{"registry:GET manifest (--probe-registry)"}, why, whyJA)
 	return nil, finding.Evidence{}, &f
 }
 
-func (c ImagePlatform) one(s *snapshot.Snapshot, m Meta, t imageTarget, want platformWant) finding.Finding {
+// splitPlatform splits "linux/arm64/v8" into its OS and architecture; ok is false without
+// both.
+func splitPlatform(p string) (os, arch string, ok bool) {
+	os, rest, ok := strings.Cut(p, "/")
+	if !ok {
+		return "", "", false
+	}
+	arch, _, _ = strings.Cut(rest, "/")
+	return os, arch, true
+}
+
+func (c ImagePlatform) one(s *snapshot.Snapshot, m Meta, t *imageTarget, want *platformWant) finding.Finding {
 	ev := finding.Evidence{Source: "ecs:DescribeTaskDefinition", Ref: t.Container, Key: "image", Value: t.Image}
 	plats, pev, unknown := imagePlatforms(s, m, t)
 	if unknown != nil {
@@ -190,33 +214,36 @@ func (c ImagePlatform) one(s *snapshot.Snapshot, m Meta, t imageTarget, want pla
 		return *unknown
 	}
 	for _, p := range plats {
-		parts := strings.Split(p, "/")
-		if len(parts) >= 2 && normOS(parts[0]) == want.OS && normArch(parts[1]) == want.Arch {
+		if pOS, pArch, ok := splitPlatform(p); ok && normOS(pOS) == want.OS && normArch(pArch) == want.Arch {
 			f := newFinding(m, finding.Pass,
-				fmt.Sprintf("container %s: image provides %s for the task's %s (image platforms: %s)", t.Container, p, want.Label, strings.Join(plats, ", ")),
-				fmt.Sprintf("コンテナ %s: イメージはタスクの %s 用に %s を含みます（イメージのプラットフォーム: %s）", t.Container, want.Label, p, strings.Join(plats, ", ")))
+				"container "+t.Container+": image provides "+p+" for the task's "+want.Label+" (image platforms: "+pev.Value+")",
+				"コンテナ "+t.Container+": イメージはタスクの "+want.Label+" 用に "+p+" を含みます（イメージのプラットフォーム: "+pev.Value+"）")
 			f.Subject = t.Container
 			f.Evidence = []finding.Evidence{ev, want.Source, pev}
 			return f
 		}
 	}
 	f := newFinding(m, finding.Fail,
-		fmt.Sprintf("container %s: the task runs on %s (%s/%s) but the image only has %s: the pull fails with \"no matching manifest\" or the container exits with \"exec format error\"", t.Container, want.Label, want.OS, want.Arch, strings.Join(plats, ", ")),
-		fmt.Sprintf("コンテナ %s: タスクは %s（%s/%s）で動きますが、イメージには %s しかありません。プルが \"no matching manifest\" で失敗するか、コンテナが \"exec format error\" で終了します", t.Container, want.Label, want.OS, want.Arch, strings.Join(plats, ", ")))
+		"container "+t.Container+": the task runs on "+want.Label+" ("+want.OS+"/"+want.Arch+") but the image only has "+pev.Value+": the pull fails with \"no matching manifest\" or the container exits with \"exec format error\"",
+		"コンテナ "+t.Container+": タスクは "+want.Label+"（"+want.OS+"/"+want.Arch+"）で動きますが、イメージには "+pev.Value+" しかありません。プルが \"no matching manifest\" で失敗するか、コンテナが \"exec format error\" で終了します")
 	f.Subject = t.Container
 	f.Evidence = []finding.Evidence{ev, want.Source, pev}
 	f.Remediation = platformRemediation(s, t, want, plats)
 	return f
 }
 
-func platformRemediation(s *snapshot.Snapshot, t imageTarget, want platformWant, plats []string) *finding.Remediation {
-	imageArch := ""
+func platformRemediation(s *snapshot.Snapshot, t *imageTarget, want *platformWant, plats []string) *finding.Remediation {
+	awsArch := "" // the image's architecture as runtimePlatform spells it
 	if len(plats) > 0 {
-		if parts := strings.Split(plats[0], "/"); len(parts) >= 2 {
-			imageArch = normArch(parts[1])
+		if _, arch, ok := splitPlatform(plats[0]); ok {
+			switch normArch(arch) {
+			case "amd64":
+				awsArch = "X86_64"
+			case "arm64":
+				awsArch = "ARM64"
+			}
 		}
 	}
-	awsArch := map[string]string{"amd64": "X86_64", "arm64": "ARM64"}[imageArch]
 	family := "FAMILY"
 	if s.TaskDefinition != nil && deref(s.TaskDefinition.Family) != "" {
 		family = deref(s.TaskDefinition.Family)

@@ -19,14 +19,14 @@ import (
 type KMSDecrypt struct{}
 
 // Meta implements Check.
-func (KMSDecrypt) Meta() Meta {
-	return Meta{
-		ID: "kms-decrypt", Cause: cause.KMSDecrypt, Severity: finding.Error,
-		Title:       "The execution role may decrypt the task's secrets with their KMS keys",
-		TitleJA:     "タスク実行ロールがシークレットの KMS キーで復号できる",
-		Description: "For each Secrets Manager secret (and SecureString parameter) of the task encrypted with a customer managed KMS key: evaluates `kms:Decrypt` on the key ARN with `kms:ViaService` = `secretsmanager.REGION.amazonaws.com` (or `ssm.REGION.amazonaws.com`). The key policy must allow it: either naming the role, or naming the account root (`arn:aws:iam::ACCOUNT:root`), which delegates to IAM so that the role's identity policy must allow it as well. An identity policy alone is not enough. AWS managed keys (`aws/secretsmanager`, `aws/ssm`) pass; a disabled key or one pending deletion fails.",
-		Needs:       []string{"secretsmanager:DescribeSecret", "ssm:DescribeParameters", "kms:DescribeKey", "kms:GetKeyPolicy", "iam:GetRole", "iam:ListAttachedRolePolicies", "iam:GetPolicyVersion", "iam:ListRolePolicies", "iam:GetRolePolicy"},
-	}
+func (KMSDecrypt) Meta() Meta { return kmsDecryptMeta }
+
+var kmsDecryptMeta = Meta{
+	ID: "kms-decrypt", Cause: cause.KMSDecrypt, Severity: finding.Error,
+	Title:       "The execution role may decrypt the task's secrets with their KMS keys",
+	TitleJA:     "タスク実行ロールがシークレットの KMS キーで復号できる",
+	Description: "For each Secrets Manager secret (and SecureString parameter) of the task encrypted with a customer managed KMS key: evaluates `kms:Decrypt` on the key ARN with `kms:ViaService` = `secretsmanager.REGION.amazonaws.com` (or `ssm.REGION.amazonaws.com`). The key policy must allow it: either naming the role, or naming the account root (`arn:aws:iam::ACCOUNT:root`), which delegates to IAM so that the role's identity policy must allow it as well. An identity policy alone is not enough. AWS managed keys (`aws/secretsmanager`, `aws/ssm`) pass; a disabled key or one pending deletion fails.",
+	Needs:       []string{"secretsmanager:DescribeSecret", "ssm:DescribeParameters", "kms:DescribeKey", "kms:GetKeyPolicy", "iam:GetRole", "iam:ListAttachedRolePolicies", "iam:GetPolicyVersion", "iam:ListRolePolicies", "iam:GetRolePolicy"},
 }
 
 // encrypted is one secret or parameter with the key that protects it.
@@ -38,10 +38,12 @@ type encrypted struct {
 }
 
 // Run implements Check.
-func (c KMSDecrypt) Run(s *snapshot.Snapshot) []finding.Finding {
-	m := c.Meta()
+func (c KMSDecrypt) Run(s *snapshot.Snapshot) []finding.Finding { return c.appendFindings(nil, s) }
+
+func (c KMSDecrypt) appendFindings(dst []finding.Finding, s *snapshot.Snapshot) []finding.Finding {
+	m := kmsDecryptMeta
 	if s.TaskDefinition == nil {
-		return taskDefinitionMissing(m, s)
+		return append(dst, taskDefinitionMissing(m, s)...)
 	}
 	var items []encrypted
 	seen := map[string]bool{}
@@ -73,25 +75,24 @@ func (c KMSDecrypt) Run(s *snapshot.Snapshot) []finding.Finding {
 		items = append(items, e)
 	}
 	if len(items) == 0 {
-		return []finding.Finding{newFinding(m, finding.NotApplicable,
+		return append(dst, newFinding(m, finding.NotApplicable,
 			"no secret or SecureString parameter of the task uses a customer managed KMS key",
-			"カスタマー管理の KMS キーを使うシークレットや SecureString パラメータはありません")}
+			"カスタマー管理の KMS キーを使うシークレットや SecureString パラメータはありません"))
 	}
 	arn := s.ExecutionRoleARN()
 	if arn == "" {
-		return []finding.Finding{newFinding(m, finding.NotApplicable,
+		return append(dst, newFinding(m, finding.NotApplicable,
 			"the task has no execution role, which its secrets need (exec-role-present reports it)",
-			"シークレットに必要なタスク実行ロールがありません（exec-role-present が報告します）")}
+			"シークレットに必要なタスク実行ロールがありません（exec-role-present が報告します）"))
 	}
-	sub, uf := loadSubject(s, m, arn, "execution role", "タスク実行ロール")
+	sub, uf := iamState(s).subject(m, arn, "execution role", "タスク実行ロール")
 	if uf != nil {
-		return []finding.Finding{*uf}
+		return append(dst, *uf)
 	}
-	out := make([]finding.Finding, 0, len(items))
 	for _, e := range items {
-		out = append(out, c.one(s, m, sub, e))
+		dst = append(dst, c.one(s, m, sub, e))
 	}
-	return out
+	return dst
 }
 
 // isAWSManagedAlias reports whether a key reference is the service's AWS managed key alias.
@@ -219,19 +220,19 @@ func (c KMSDecrypt) one(s *snapshot.Snapshot, m Meta, sub *iamSubject, e encrypt
 		}
 	}
 	rs := []actionResult{{Action: "kms:Decrypt", Resource: keyARN, Dec: d}}
-	what := "KMS key " + keyARN + " (for " + e.ARN + ")"
-	whatJA := "KMS キー " + keyARN + "（" + e.ARN + " 用）"
-	f := permFinding(m, sub, subject, what, whatJA, rs, ev, func([]actionResult) *finding.Remediation {
-		if keySide.Effect == iampolicy.Allow && d.Effect == iampolicy.ImplicitDeny {
-			// The key policy delegates to IAM: the identity policy is what is missing.
-			return identityRemediation(sub, "ecs-secrets-kms-decrypt",
-				iamStmt{Sid: "DecryptTaskSecrets", Effect: "Allow", Action: "kms:Decrypt", Resource: keyARN,
-					Condition: map[string]any{"StringEquals": map[string]any{"kms:ViaService": ctx["kms:ViaService"][0]}}}, rs,
-				"https://docs.aws.amazon.com/AmazonECS/latest/developerguide/secrets-envvar-secrets-manager.html",
-				"https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html")
-		}
-		return keyPolicyRemediation(s, sub, key, keyARN, ctx["kms:ViaService"][0], d)
-	})
+	f, denied := permFinding(m, sub, subject, phrase{"KMS key " + keyARN + " (for " + e.ARN + ")"}, phrase{"KMS キー " + keyARN + "（" + e.ARN + " 用）"}, rs, ev)
+	switch {
+	case denied == nil:
+	case keySide.Effect == iampolicy.Allow && d.Effect == iampolicy.ImplicitDeny:
+		// The key policy delegates to IAM: the identity policy is what is missing.
+		f.Remediation = identityRemediation(sub, "ecs-secrets-kms-decrypt",
+			iamStmt{Sid: "DecryptTaskSecrets", Effect: "Allow", Action: "kms:Decrypt", Resource: keyARN,
+				Condition: map[string]any{"StringEquals": map[string]any{"kms:ViaService": ctx["kms:ViaService"][0]}}}, rs,
+			"https://docs.aws.amazon.com/AmazonECS/latest/developerguide/secrets-envvar-secrets-manager.html",
+			"https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html")
+	default:
+		f.Remediation = keyPolicyRemediation(s, sub, key, keyARN, ctx["kms:ViaService"][0], d)
+	}
 	if f.Status == finding.Fail && keySide.Effect == iampolicy.ImplicitDeny {
 		f.Message = fmt.Sprintf("the key policy of %s allows neither %s %s nor its account root (arn:%s:iam::%s:root), so no identity policy can grant kms:Decrypt for %s (%s)",
 			keyARN, sub.Kind, sub.ARN, iamPartition(s), sub.Account, e.ARN, keySide.Reason)

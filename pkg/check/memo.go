@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"sync"
 
+	"github.com/pulldoctor/pulldoctor/pkg/cause"
 	"github.com/pulldoctor/pulldoctor/pkg/errclass"
 	"github.com/pulldoctor/pulldoctor/pkg/imageref"
 )
@@ -58,19 +59,32 @@ func classify(text string) errclass.Result {
 	return classifyMemo.get(text, errclass.Classify)
 }
 
+// parsedImage is imageref.Parse's answer together with the renderings of the reference
+// that the checks quote in their messages, so each is built once per image text.
 type parsedImage struct {
 	ref imageref.Ref
 	err error
+	// str is ref.String(), familiar ref.Familiar(), repoARN ref.RepositoryARN().
+	str, familiar, repoARN string
 }
 
-var imageMemo memo[parsedImage]
+var imageMemo memo[*parsedImage]
+
+// imageInfo is imageref.Parse with its renderings, memoised. Read-only.
+func imageInfo(image string) *parsedImage {
+	return imageMemo.get(image, func(s string) *parsedImage {
+		ref, err := imageref.Parse(s)
+		p := &parsedImage{ref: ref, err: err}
+		if err == nil {
+			p.str, p.familiar, p.repoARN = ref.String(), ref.Familiar(), ref.RepositoryARN()
+		}
+		return p
+	})
+}
 
 // parseImage is imageref.Parse, memoised.
 func parseImage(image string) (imageref.Ref, error) {
-	p := imageMemo.get(image, func(s string) parsedImage {
-		ref, err := imageref.Parse(s)
-		return parsedImage{ref, err}
-	})
+	p := imageInfo(image)
 	return p.ref, p.err
 }
 
@@ -86,4 +100,20 @@ func compactJSON(raw json.RawMessage) string {
 		}
 		return doc
 	})
+}
+
+// causeCatalogue is the cause catalogue by id. cause.Lookup copies an entry's slices for
+// each caller; the catalogue is fixed, so one copy serves every diagnosis.
+var causeCatalogue = sync.OnceValue(func() map[cause.ID]cause.Info {
+	m := make(map[cause.ID]cause.Info)
+	for _, info := range cause.Catalogue() {
+		m[info.ID] = info
+	}
+	return m
+})
+
+// causeInfo is cause.Lookup without the copy. The entry's slices are shared: do not modify.
+func causeInfo(id cause.ID) (cause.Info, bool) {
+	info, ok := causeCatalogue()[id]
+	return info, ok
 }

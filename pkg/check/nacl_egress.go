@@ -21,12 +21,20 @@ func (NACLEgress) Meta() Meta {
 	}
 }
 
-// Run implements Check.
-func (c NACLEgress) Run(s *snapshot.Snapshot) []finding.Finding {
-	return runNetLayer(c.Meta(), s, netLayer{
+// The check's Meta and netLayer are fixed: built once rather than on every run.
+var (
+	naclEgressMeta  = NACLEgress{}.Meta()
+	naclEgressLayer = netLayer{
 		layers:   []netpath.Layer{netpath.LayerNACL},
 		naEN:     "no path got as far as the network ACLs",
 		naJA:     "ネットワーク ACL まで到達する経路がありません",
 		noNeedEN: "the task definition names no image or service to reach", noNeedJA: "タスク定義に到達すべきイメージやサービスがありません",
-	})
+	}
+)
+
+// Run implements Check.
+func (c NACLEgress) Run(s *snapshot.Snapshot) []finding.Finding { return c.appendFindings(nil, s) }
+
+func (NACLEgress) appendFindings(dst []finding.Finding, s *snapshot.Snapshot) []finding.Finding {
+	return appendNetLayer(dst, &naclEgressMeta, s, &naclEgressLayer)
 }

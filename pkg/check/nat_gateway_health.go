@@ -21,12 +21,22 @@ func (NATGatewayHealth) Meta() Meta {
 	}
 }
 
-// Run implements Check.
-func (c NATGatewayHealth) Run(s *snapshot.Snapshot) []finding.Finding {
-	return runNetLayer(c.Meta(), s, netLayer{
+// The check's Meta and netLayer are fixed: built once rather than on every run.
+var (
+	natGatewayHealthMeta  = NATGatewayHealth{}.Meta()
+	natGatewayHealthLayer = netLayer{
 		layers:   []netpath.Layer{netpath.LayerNAT},
 		naEN:     "no destination is reached through a NAT gateway",
 		naJA:     "NAT ゲートウェイ経由で到達する接続先はありません",
 		noNeedEN: "the task definition names no image or service to reach", noNeedJA: "タスク定義に到達すべきイメージやサービスがありません",
-	})
+	}
+)
+
+// Run implements Check.
+func (c NATGatewayHealth) Run(s *snapshot.Snapshot) []finding.Finding {
+	return c.appendFindings(nil, s)
+}
+
+func (NATGatewayHealth) appendFindings(dst []finding.Finding, s *snapshot.Snapshot) []finding.Finding {
+	return appendNetLayer(dst, &natGatewayHealthMeta, s, &natGatewayHealthLayer)
 }

@@ -1,6 +1,7 @@
 package check
 
 import (
+	"path/filepath"
 	"testing"
 
 	"github.com/pulldoctor/pulldoctor/internal/snaptest"
@@ -30,5 +31,16 @@ func BenchmarkNetworkChecks(b *testing.B) {
 		for _, c := range networkChecks() {
 			c.Run(&s)
 		}
+	}
+}
+
+// BenchmarkDiagnoseNetwork is the network checks' share of BenchmarkDiagnose: the eleven
+// checks in one diagnosis of each bundled example, sharing one analyzer.
+func BenchmarkDiagnoseNetwork(b *testing.B) {
+	snaps := loadSnapshots(b, filepath.Join("..", "..", "examples", "*.json"))
+	checks := networkChecks()
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		DiagnoseWith(fresh(snaps[i%len(snaps)]), checks)
 	}
 }

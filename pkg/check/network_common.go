@@ -14,7 +14,7 @@ import (
 type netLayer struct {
 	layers []netpath.Layer
 	// want selects the destinations the check is about (nil: all).
-	want func(netpath.Destination) bool
+	want func(*netpath.Destination) bool
 	// naEN/naJA explain a not-applicable result.
 	naEN, naJA string
 	// noHitPass makes "the layer is on no path" a pass (naEN says why) instead of
@@ -30,15 +30,12 @@ type netLayer struct {
 	noNeedEN, noNeedJA string
 }
 
-// runNetLayer is the common body of the network checks: one finding per check, the worst
+// appendNetLayer is the common body of the network checks: one finding per check, the worst
 // status over the task's destinations, the deciding steps' evidence, the path(s) and the
 // merged fixes.
-func runNetLayer(m Meta, s *snapshot.Snapshot, nl netLayer) []finding.Finding {
+func appendNetLayer(dst []finding.Finding, m *Meta, s *snapshot.Snapshot, nl *netLayer) []finding.Finding {
 	if s.TaskDefinition == nil {
-		if g := s.Gap("ecs:DescribeTaskDefinition", ""); g != nil {
-			return []finding.Finding{unknownFromGap(m, g, "the task definition", "タスク定義")}
-		}
-		return []finding.Finding{unknownMissing(m, []string{"ecs:DescribeTaskDefinition"}, "the task definition", "タスク定義")}
+		return append(dst, taskDefinitionMissing(*m, s)...)
 	}
 	a := netAnalyzer(s)
 	// The analyzer works out every needed destination's path once (Results), shared by the
@@ -47,50 +44,39 @@ func runNetLayer(m Meta, s *snapshot.Snapshot, nl netLayer) []finding.Finding {
 	needed := a.Needed()
 	nDests := 0
 	for i := range needed {
-		if nl.want == nil || nl.want(needed[i]) {
+		if nl.want == nil || nl.want(&needed[i]) {
 			nDests++
 		}
 	}
 	if nDests == 0 {
-		return []finding.Finding{newFinding(m, finding.NotApplicable, firstNonEmpty(nl.noNeedEN, "the task needs no destination this check covers"), firstNonEmpty(nl.noNeedJA, "このチェックの対象となる接続先をタスクが必要としません"))}
+		return append(dst, newFinding(*m, finding.NotApplicable, firstNonEmpty(nl.noNeedEN, "the task needs no destination this check covers"), firstNonEmpty(nl.noNeedJA, "このチェックの対象となる接続先をタスクが必要としません")))
 	}
 	if st := a.Setup(); st != nil {
-		f := newFinding(m, finding.Unknown, st.Message, st.MessageJA)
+		f := newFinding(*m, finding.Unknown, st.Message, st.MessageJA)
 		f.Needs, f.Evidence = st.Needs, st.Evidence
-		return []finding.Finding{f}
+		return append(dst, f)
 	}
 	results := a.Results()
-	type hit struct {
-		d  *netpath.Destination
-		st *netpath.Step
-	}
-	var fbuf [16]*finding.Remediation
-	fixes := func(hs []hit) []*finding.Remediation {
-		out := fbuf[:0]
-		for _, h := range hs {
-			out = append(out, h.st.Fix)
-		}
-		return out
-	}
 	// A task needs a handful of destinations: fixed buffers keep hits and lines on the stack.
-	var hbuf [16]hit
-	var lbuf [16]*netpath.Destination
+	var hbuf [16]netHit
+	var lbuf [16]int
 	hits := hbuf[:0]
-	// The destinations whose path the finding shows; the analyzer joins (and memoises)
-	// their lines: most network checks show the same ones.
+	// The destinations whose path the finding shows, as indexes into Needed(); the analyzer
+	// joins (and memoises) their lines: most network checks show the same ones.
 	lines := lbuf[:0]
-	var unfollowed []hit // the route could not be followed, so the layer is undecided
+	var ubuf [4]netHit
+	unfollowed := ubuf[:0] // the route could not be followed, so the layer is undecided
 	var nBlocked, nUnknown, nWarn int
 	for i := range needed {
 		d := &needed[i]
-		if nl.want != nil && !nl.want(*d) {
+		if nl.want != nil && !nl.want(d) {
 			continue
 		}
 		r := &results[i]
 		found := false
 		for _, l := range nl.layers {
 			if st := r.Step(l); st != nil && st.Status != netpath.Skipped {
-				hits = append(hits, hit{d, st})
+				hits = append(hits, netHit{d, st})
 				found = true
 				switch st.Status {
 				case netpath.Blocked:
@@ -103,15 +89,16 @@ func runNetLayer(m Meta, s *snapshot.Snapshot, nl netLayer) []finding.Finding {
 			}
 		}
 		if found {
-			lines = append(lines, d)
+			lines = append(lines, i)
 		} else if rs := r.Step(netpath.LayerRoute); rs != nil && rs.Status == netpath.Unknown && !nl.routeIndependent &&
 			(r.Via != netpath.ViaOutsideModel || nl.dependsOnInternet) {
-			unfollowed = append(unfollowed, hit{d, rs})
-			lines = append(lines, d)
+			unfollowed = append(unfollowed, netHit{d, rs})
+			lines = append(lines, i)
 		}
 	}
-	worst := func(st netpath.Status, n int) []hit {
-		out := make([]hit, 0, n)
+	var wbuf [16]netHit
+	worst := func(st netpath.Status) []netHit {
+		out := wbuf[:0]
 		for _, h := range hits {
 			if h.st.Status == st {
 				out = append(out, h)
@@ -120,28 +107,23 @@ func runNetLayer(m Meta, s *snapshot.Snapshot, nl netLayer) []finding.Finding {
 		return out
 	}
 	var f finding.Finding
-	// Destinations share steps (the internet tail, the DNS step), so most of their evidence
-	// repeats: gather the distinct items on the stack and copy them out once, exactly sized.
-	var ebuf [32]finding.Evidence
-	ev := ebuf[:0]
+	var shown []netHit // the steps whose evidence the finding quotes
 	switch {
 	case nBlocked > 0:
-		bs := worst(netpath.Blocked, nBlocked)
-		en, ja := groupMessages(bs, func(h hit) (string, string, string) { return h.d.Name(), h.st.Message, h.st.MessageJA })
-		f = newFinding(m, finding.Fail, en, ja)
+		bs := worst(netpath.Blocked)
+		en, ja := groupMessages(bs, netHit.parts)
+		f = newFinding(*m, finding.Fail, en, ja)
 		if bs[0].st.Cause != "" {
 			f.Cause = bs[0].st.Cause
 		}
-		for _, h := range bs {
-			ev = appendEvidence(ev, h.st.Evidence)
-		}
-		f.Remediation = mergeFixes(fixes(bs))
+		shown = bs
+		f.Remediation = mergeFixes(bs)
 	case nUnknown > 0 || len(unfollowed) > 0:
-		us := append(worst(netpath.Unknown, nUnknown+len(unfollowed)), unfollowed...)
-		en, ja := groupMessages(us, func(h hit) (string, string, string) { return h.d.Name(), h.st.Message, h.st.MessageJA })
-		f = newFinding(m, finding.Unknown, en, ja)
+		us := append(worst(netpath.Unknown), unfollowed...)
+		en, ja := groupMessages(us, netHit.parts)
+		f = newFinding(*m, finding.Unknown, en, ja)
+		shown = us
 		for _, h := range us {
-			ev = appendEvidence(ev, h.st.Evidence)
 			for _, n := range h.st.Needs {
 				if !containsStr(f.Needs, n) {
 					f.Needs = append(f.Needs, n)
@@ -149,29 +131,51 @@ func runNetLayer(m Meta, s *snapshot.Snapshot, nl netLayer) []finding.Finding {
 			}
 		}
 	case len(hits) == 0 && nl.noHitPass:
-		f = newFinding(m, finding.Pass, nl.naEN, nl.naJA)
+		f = newFinding(*m, finding.Pass, nl.naEN, nl.naJA)
 	case len(hits) == 0:
-		f = newFinding(m, finding.NotApplicable, nl.naEN, nl.naJA)
+		f = newFinding(*m, finding.NotApplicable, nl.naEN, nl.naJA)
 	default:
 		if nWarn > 0 {
-			ws := worst(netpath.Warn, nWarn)
-			en, ja := groupMessages(ws, func(h hit) (string, string, string) { return h.d.Name(), h.st.Message, h.st.MessageJA })
-			f = newFinding(m, finding.Pass, "passes with a warning: "+en, "警告付きで合格: "+ja)
+			ws := worst(netpath.Warn)
+			en, ja := groupMessages(ws, netHit.parts)
+			f = newFinding(*m, finding.Pass, "passes with a warning: "+en, "警告付きで合格: "+ja)
 			f.Severity = finding.Warning
-			f.Remediation = mergeFixes(fixes(ws))
+			f.Remediation = mergeFixes(ws)
 		} else {
-			en, ja := groupMessages(hits, func(h hit) (string, string, string) { return h.d.Name(), h.st.Message, h.st.MessageJA })
-			f = newFinding(m, finding.Pass, en, ja)
+			en, ja := groupMessages(hits, netHit.parts)
+			f = newFinding(*m, finding.Pass, en, ja)
 		}
-		for _, h := range hits {
-			ev = appendEvidence(ev, h.st.Evidence)
-		}
+		shown = hits
 	}
-	if len(ev) > 0 {
-		f.Evidence = slices.Clone(ev)
-	}
+	f.Evidence = distinctEvidence(shown)
 	f.Path = a.PathLines(lines)
-	return []finding.Finding{f}
+	return append(dst, f)
+}
+
+// netHit is one destination's step on a layer a network check reports on.
+type netHit struct {
+	d  *netpath.Destination
+	st *netpath.Step
+}
+
+func (h netHit) parts() (name, en, ja string) { return h.d.Name(), h.st.Message, h.st.MessageJA }
+
+// distinctEvidence is the evidence of the steps, each item once, or nil. Destinations share
+// steps (the internet tail, the DNS step), so the evidence mostly repeats; when the first
+// step's own list already holds every item, that (read-only) list is the answer, with no copy.
+func distinctEvidence(hs []netHit) []finding.Evidence {
+	var ebuf [16]finding.Evidence
+	ev := ebuf[:0]
+	for _, h := range hs {
+		ev = appendEvidence(ev, h.st.Evidence)
+	}
+	switch {
+	case len(ev) == 0:
+		return nil
+	case len(ev) == len(hs[0].st.Evidence):
+		return slices.Clip(hs[0].st.Evidence)
+	}
+	return slices.Clone(ev)
 }
 
 // groupMessages joins per-destination messages, naming the destinations that share one.
@@ -229,33 +233,40 @@ func groupMessages[T any](items []T, get func(T) (name, en, ja string)) (string,
 		nEN += who + len(": ") + len(gr.en)
 		nJA += who + len(": ") + len(gr.ja)
 	}
-	var en, ja strings.Builder
-	en.Grow(nEN)
-	ja.Grow(nJA)
-	for g, gr := range groups {
-		if g > 0 {
-			en.WriteString("; ")
-			ja.WriteString("／")
-		}
-		k := 0
-		for i := range items {
-			if of[i] == g && first(i) {
-				if k > 0 {
-					en.WriteString(", ")
-					ja.WriteString(", ")
-				}
-				n, _, _ := get(items[i])
-				en.WriteString(n)
-				ja.WriteString(n)
-				k++
+	// Both messages are written into one string, English then Japanese, and returned as its
+	// two halves: one allocation for the pair.
+	var b strings.Builder
+	b.Grow(nEN + nJA)
+	for _, ja := range [2]bool{false, true} {
+		for g, gr := range groups {
+			if g > 0 {
+				b.WriteString(pick(ja, "; ", "／"))
 			}
+			k := 0
+			for i := range items {
+				if of[i] == g && first(i) {
+					if k > 0 {
+						b.WriteString(", ")
+					}
+					n, _, _ := get(items[i])
+					b.WriteString(n)
+					k++
+				}
+			}
+			b.WriteString(": ")
+			b.WriteString(pick(ja, gr.en, gr.ja))
 		}
-		en.WriteString(": ")
-		en.WriteString(gr.en)
-		ja.WriteString(": ")
-		ja.WriteString(gr.ja)
 	}
-	return en.String(), ja.String()
+	s := b.String()
+	return s[:nEN], s[nEN:]
+}
+
+// pick returns en, or ja when ja is asked for.
+func pick(ja bool, en, jaText string) string {
+	if ja {
+		return jaText
+	}
+	return en
 }
 
 func appendEvidence(dst, src []finding.Evidence) []finding.Evidence {
@@ -275,11 +286,32 @@ func appendEvidence(dst, src []finding.Evidence) []finding.Evidence {
 }
 
 // mergeFixes combines the fixes of several steps: the first one's text, every distinct
-// command and Terraform block, in order.
-func mergeFixes(fixes []*finding.Remediation) *finding.Remediation {
+// command and Terraform block, in order. Destinations that share a step share its fix: when
+// that is the only fix, it is the answer as it stands (fixes are read-only).
+func mergeFixes(hs []netHit) *finding.Remediation {
+	var first *finding.Remediation
+	single := true
+	nTF := 0 // room for every Terraform block, in case they all differ
+	for _, h := range hs {
+		switch fx := h.st.Fix; {
+		case fx == nil:
+		case first == nil:
+			first = fx
+			nTF += len(fx.Terraform)
+		case fx != first:
+			single = false
+			nTF += len("\n\n") + len(fx.Terraform)
+		}
+	}
+	if single {
+		return first
+	}
 	var out *finding.Remediation
-	seenTF := map[string]bool{}
-	for _, fx := range fixes {
+	var tf tfMerge
+	var sbuf [8]string
+	seenTF := sbuf[:0]
+	for _, h := range hs {
+		fx := h.st.Fix
 		if fx == nil {
 			continue
 		}
@@ -288,7 +320,7 @@ func mergeFixes(fixes []*finding.Remediation) *finding.Remediation {
 			c.Commands = append([]string(nil), fx.Commands...)
 			c.Links = append([]string(nil), fx.Links...)
 			out = &c
-			seenTF[fx.Terraform] = true
+			seenTF = append(seenTF, fx.Terraform)
 			continue
 		}
 		if !strings.Contains(out.Text, fx.Text) {
@@ -300,9 +332,13 @@ func mergeFixes(fixes []*finding.Remediation) *finding.Remediation {
 				out.Commands = append(out.Commands, c)
 			}
 		}
-		if fx.Terraform != "" && !seenTF[fx.Terraform] {
-			seenTF[fx.Terraform] = true
-			out.Terraform = strings.TrimRight(out.Terraform, "\n") + "\n\n" + fx.Terraform
+		if fx.Terraform != "" && !containsStr(seenTF, fx.Terraform) {
+			if len(seenTF) == 1 {
+				tf.b.Grow(nTF)
+				tf.add(out.Terraform)
+			}
+			seenTF = append(seenTF, fx.Terraform)
+			tf.addAfter(fx.Terraform)
 		}
 		for _, l := range fx.Links {
 			if !containsStr(out.Links, l) {
@@ -313,7 +349,45 @@ func mergeFixes(fixes []*finding.Remediation) *finding.Remediation {
 			out.Policy = fx.Policy
 		}
 	}
+	if len(seenTF) > 1 {
+		out.Terraform = tf.String()
+	}
 	return out
+}
+
+// tfMerge joins Terraform blocks as `all = strings.TrimRight(all, "\n") + "\n\n" + block`
+// would, in one builder: a block's trailing newlines are held back, since the next block
+// trims them.
+type tfMerge struct {
+	b        strings.Builder
+	newlines int // held back
+}
+
+// add appends block as it stands.
+func (m *tfMerge) add(block string) {
+	core := strings.TrimRight(block, "\n")
+	if core == "" {
+		m.newlines += len(block)
+		return
+	}
+	for ; m.newlines > 0; m.newlines-- {
+		m.b.WriteByte('\n')
+	}
+	m.b.WriteString(core)
+	m.newlines = len(block) - len(core)
+}
+
+// addAfter appends block after a blank line, dropping the newlines before it.
+func (m *tfMerge) addAfter(block string) {
+	m.newlines = len("\n\n")
+	m.add(block)
+}
+
+func (m *tfMerge) String() string {
+	for ; m.newlines > 0; m.newlines-- {
+		m.b.WriteByte('\n')
+	}
+	return m.b.String()
 }
 
 func containsStr(list []string, v string) bool {
@@ -326,7 +400,7 @@ func containsStr(list []string, v string) bool {
 }
 
 // endpointDest selects destinations an endpoint can serve.
-func endpointDest(d netpath.Destination) bool { return d.Service != netpath.Internet }
+func endpointDest(d *netpath.Destination) bool { return d.Service != netpath.Internet }
 
 // netAnalyzer is the network analyzer of s, built once per diagnosis and shared by the
 // network checks.

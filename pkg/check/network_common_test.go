@@ -91,3 +91,25 @@ func ingress(b *snaptest.Snap, sg string, perms ...ec2types.IpPermission) *snapt
 	}
 	return b
 }
+
+// tfMerge must join blocks exactly as the plain formula does, odd blocks included.
+func TestTFMerge(t *testing.T) {
+	for _, blocks := range [][]string{
+		{"a\n", "b\n"},
+		{"", "b\n", "c"},
+		{"a", "\n", "c\n\n"},
+		{"\n\n", "\n", "b"},
+		{"a\n\n\n", "b\n", "\n"},
+	} {
+		want := blocks[0]
+		var m tfMerge
+		m.add(blocks[0])
+		for _, b := range blocks[1:] {
+			want = strings.TrimRight(want, "\n") + "\n\n" + b
+			m.addAfter(b)
+		}
+		if got := m.String(); got != want {
+			t.Errorf("%q: got %q, want %q", blocks, got, want)
+		}
+	}
+}

@@ -1,7 +1,7 @@
 package check
 
 import (
-	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/pulldoctor/pulldoctor/pkg/cause"
@@ -19,30 +19,35 @@ import (
 type PullThroughCachePermissions struct{}
 
 // Meta implements Check.
-func (PullThroughCachePermissions) Meta() Meta {
-	return Meta{
-		ID: "pull-through-cache-permissions", Cause: cause.ExecRolePermissions, Severity: finding.Error,
-		Title:       "The execution role may create and import pull-through-cache repositories",
-		TitleJA:     "タスク実行ロールがプルスルーキャッシュのリポジトリ作成とインポートを実行できる",
-		Description: "For each private ECR image whose first path component is the `ecrRepositoryPrefix` of a pull through cache rule: evaluates `ecr:BatchImportUpstreamImage` and `ecr:CreateRepository` on the cached repository's ARN over the execution role's policies (on EC2 without an execution role, the container instance role). CreateRepository is needed only for the first pull, while the cached repository does not exist yet; when it already exists the check says so and evaluates BatchImportUpstreamImage only.",
-		Needs:       []string{"ecr:DescribePullThroughCacheRules", "ecr:DescribeRepositories", "iam:GetRole", "iam:ListAttachedRolePolicies", "iam:GetPolicyVersion", "iam:ListRolePolicies", "iam:GetRolePolicy"},
-	}
+func (PullThroughCachePermissions) Meta() Meta { return pullThroughCachePermissionsMeta }
+
+var pullThroughCachePermissionsMeta = Meta{
+	ID: "pull-through-cache-permissions", Cause: cause.ExecRolePermissions, Severity: finding.Error,
+	Title:       "The execution role may create and import pull-through-cache repositories",
+	TitleJA:     "タスク実行ロールがプルスルーキャッシュのリポジトリ作成とインポートを実行できる",
+	Description: "For each private ECR image whose first path component is the `ecrRepositoryPrefix` of a pull through cache rule: evaluates `ecr:BatchImportUpstreamImage` and `ecr:CreateRepository` on the cached repository's ARN over the execution role's policies (on EC2 without an execution role, the container instance role). CreateRepository is needed only for the first pull, while the cached repository does not exist yet; when it already exists the check says so and evaluates BatchImportUpstreamImage only.",
+	Needs:       []string{"ecr:DescribePullThroughCacheRules", "ecr:DescribeRepositories", "iam:GetRole", "iam:ListAttachedRolePolicies", "iam:GetPolicyVersion", "iam:ListRolePolicies", "iam:GetRolePolicy"},
 }
 
 // Run implements Check.
 func (c PullThroughCachePermissions) Run(s *snapshot.Snapshot) []finding.Finding {
-	m := c.Meta()
+	return c.appendFindings(nil, s)
+}
+
+func (c PullThroughCachePermissions) appendFindings(dst []finding.Finding, s *snapshot.Snapshot) []finding.Finding {
+	m := pullThroughCachePermissionsMeta
 	if s.TaskDefinition == nil {
-		return taskDefinitionMissing(m, s)
+		return append(dst, taskDefinitionMissing(m, s)...)
 	}
-	targets := iamUniqueRepos(imageTargets(s, imageref.KindECR))
+	st := iamState(s)
+	_, targets := st.ecrTargets()
 	type cached struct {
-		t      imageTarget
+		t      iamRepo
 		prefix string
 		rule   string
 	}
 	var hits []cached
-	var gapped []imageTarget
+	gapped := false
 	for _, t := range targets {
 		prefix, _, ok := t.Ref.PullThroughCandidate()
 		if !ok {
@@ -53,29 +58,28 @@ func (c PullThroughCachePermissions) Run(s *snapshot.Snapshot) []finding.Finding
 			continue
 		}
 		if g := s.Gap("ecr:DescribePullThroughCacheRules", ""); g != nil {
-			gapped = append(gapped, t)
+			gapped = true
 		}
 	}
-	if len(hits) == 0 && len(gapped) > 0 {
+	if len(hits) == 0 && gapped {
 		g := s.Gap("ecr:DescribePullThroughCacheRules", "")
-		return []finding.Finding{unknownFromGap(m, g, "the pull through cache rules", "プルスルーキャッシュルール")}
+		return append(dst, unknownFromGap(m, g, "the pull through cache rules", "プルスルーキャッシュルール"))
 	}
 	if len(hits) == 0 {
-		return []finding.Finding{newFinding(m, finding.NotApplicable, "no image uses a pull through cache prefix", "プルスルーキャッシュのプレフィックスを使うイメージはありません")}
+		return append(dst, newFinding(m, finding.NotApplicable, "no image uses a pull through cache prefix", "プルスルーキャッシュのプレフィックスを使うイメージはありません"))
 	}
 	arn, kind, kindJA, ok := pullPrincipal(s)
 	if !ok {
-		return []finding.Finding{noPrincipalFinding(m, s, "the pull through cache permissions")}
+		return append(dst, noPrincipalFinding(m, s, "the pull through cache permissions"))
 	}
-	sub, uf := loadSubject(s, m, arn, kind, kindJA)
+	sub, uf := st.subject(m, arn, kind, kindJA)
 	if uf != nil {
-		return []finding.Finding{*uf}
+		return append(dst, *uf)
 	}
-	var out []finding.Finding
 	for _, h := range hits {
-		out = append(out, c.one(s, m, sub, h.t, h.prefix, h.rule))
+		dst = append(dst, c.one(s, m, sub, h.t, h.prefix, h.rule))
 	}
-	return out
+	return dst
 }
 
 // iamCacheRule returns the upstream of the rule whose prefix is the longest leading path of
@@ -95,30 +99,32 @@ func iamCacheRule(s *snapshot.Snapshot, ref imageref.Ref) string {
 	return upstream
 }
 
-func (c PullThroughCachePermissions) one(s *snapshot.Snapshot, m Meta, sub *iamSubject, t imageTarget, prefix, upstream string) finding.Finding {
-	repoARN := t.Ref.RepositoryARN()
+func (c PullThroughCachePermissions) one(s *snapshot.Snapshot, m Meta, sub *iamSubject, t iamRepo, prefix, upstream string) finding.Finding {
+	repoARN := t.ARN
 	exists := findRepository(s, t.Ref) != nil
 	actions := []string{"ecr:BatchImportUpstreamImage"}
 	existsText := "the cached repository " + t.Ref.Repository + " already exists, so ecr:CreateRepository is not needed"
 	existsJA := "キャッシュ先リポジトリ " + t.Ref.Repository + " は既に存在するため、ecr:CreateRepository は不要です"
 	if !exists {
-		actions = append(actions, "ecr:CreateRepository")
+		actions = []string{"ecr:BatchImportUpstreamImage", "ecr:CreateRepository"}
 		existsText = "the cached repository " + t.Ref.Repository + " does not exist yet, so the first pull also needs ecr:CreateRepository"
 		existsJA = "キャッシュ先リポジトリ " + t.Ref.Repository + " はまだ存在しないため、初回のプルには ecr:CreateRepository も必要です"
 	}
-	ev := []finding.Evidence{
+	ev := [...]finding.Evidence{
 		{Source: "ecs:DescribeTaskDefinition", Ref: t.Container, Key: "image", Value: t.Image},
 		{Source: "ecr:DescribePullThroughCacheRules", Ref: t.Ref.Account + "/" + t.Ref.Region, Key: "ecrRepositoryPrefix " + prefix, Value: upstream},
-		{Source: "ecr:DescribeRepositories", Ref: repoARN, Key: "exists", Value: fmt.Sprint(exists)},
+		{Source: "ecr:DescribeRepositories", Ref: repoARN, Key: "exists", Value: strconv.FormatBool(exists)},
 	}
-	rs := evalActions(sub.Set, sub.ARN, repoARN, "", sharedRequestContext(t.Ref.Region), actions...)
-	f := permFinding(m, sub, t.Container, "pull through cache repository "+repoARN, "プルスルーキャッシュのリポジトリ "+repoARN, rs, ev, func(denied []actionResult) *finding.Remediation {
+	var buf [maxActions]actionResult
+	rs := evalActions(buf[:0], sub.Set, sub.ARN, repoARN, "", sharedRequestContext(t.Ref.Region), actions...)
+	f, denied := permFinding(m, sub, t.Container, phrase{"pull through cache repository ", repoARN}, phrase{"プルスルーキャッシュのリポジトリ ", repoARN}, rs, ev[:])
+	if denied != nil {
 		res := "arn:" + t.Ref.Partition + ":ecr:" + t.Ref.Region + ":" + t.Ref.Account + ":repository/" + prefix + "/*"
-		return identityRemediation(sub, "ecr-pull-through-cache-"+iamTFIdent(prefix),
+		f.Remediation = identityRemediation(sub, "ecr-pull-through-cache-"+iamTFIdent(prefix),
 			iamStmt{Sid: "PullThroughCache", Effect: "Allow", Action: []string{"ecr:BatchImportUpstreamImage", "ecr:CreateRepository"}, Resource: res}, denied,
 			"https://docs.aws.amazon.com/AmazonECR/latest/userguide/pull-through-cache-iam.html",
 			"https://docs.aws.amazon.com/AmazonECR/latest/userguide/pull-through-cache-working-pulling.html")
-	})
+	}
 	f.Message += "; " + existsText
 	f.MessageJA += "。" + existsJA
 	return f

@@ -21,14 +21,14 @@ import (
 type PullThroughCacheRule struct{}
 
 // Meta implements Check.
-func (PullThroughCacheRule) Meta() Meta {
-	return Meta{
-		ID: "pull-through-cache-rule", Cause: cause.ImageNotFound, Severity: finding.Error,
-		Title:       "Pull through cache images have a working rule",
-		TitleJA:     "プルスルーキャッシュのイメージに有効なルールがある",
-		Description: "For each private ECR image whose first path component is a pull through cache rule's `ecrRepositoryPrefix` (or looks like one: docker-hub, ecr-public, quay, ghcr, k8s, …): the rule exists, its upstream registry, its credential secret (required for Docker Hub, GitHub, GitLab and Azure upstreams; name must start with `ecr-pullthroughcache/`) exists, and official Docker Hub images are written with `library/` (…/docker-hub/library/nginx, not …/docker-hub/nginx).",
-		Needs:       []string{"ecs:DescribeTaskDefinition", "ecr:DescribePullThroughCacheRules", "secretsmanager:DescribeSecret"},
-	}
+func (PullThroughCacheRule) Meta() Meta { return pullThroughCacheRuleMeta }
+
+var pullThroughCacheRuleMeta = Meta{
+	ID: "pull-through-cache-rule", Cause: cause.ImageNotFound, Severity: finding.Error,
+	Title:       "Pull through cache images have a working rule",
+	TitleJA:     "プルスルーキャッシュのイメージに有効なルールがある",
+	Description: "For each private ECR image whose first path component is a pull through cache rule's `ecrRepositoryPrefix` (or looks like one: docker-hub, ecr-public, quay, ghcr, k8s, …): the rule exists, its upstream registry, its credential secret (required for Docker Hub, GitHub, GitLab and Azure upstreams; name must start with `ecr-pullthroughcache/`) exists, and official Docker Hub images are written with `library/` (…/docker-hub/library/nginx, not …/docker-hub/nginx).",
+	Needs:       []string{"ecs:DescribeTaskDefinition", "ecr:DescribePullThroughCacheRules", "secretsmanager:DescribeSecret"},
 }
 
 // likelyCachePrefixes are prefixes people give pull through cache rules (AWS's own examples
@@ -41,28 +41,33 @@ var likelyCachePrefixes = map[string]bool{
 
 // Run implements Check.
 func (c PullThroughCacheRule) Run(s *snapshot.Snapshot) []finding.Finding {
-	m := c.Meta()
+	return c.appendFindings(nil, s)
+}
+
+func (c PullThroughCacheRule) appendFindings(dst []finding.Finding, s *snapshot.Snapshot) []finding.Finding {
+	m := pullThroughCacheRuleMeta
 	if s.TaskDefinition == nil {
-		return taskDefinitionMissing(m, s)
+		return append(dst, taskDefinitionMissing(m, s)...)
 	}
-	var out []finding.Finding
-	for _, t := range imageTargets(s, imageref.KindECR) {
+	n := len(dst)
+	targets := imageTargets(s, imageref.KindECR)
+	for i := range targets {
+		t := &targets[i]
 		prefix, _, ok := t.Ref.PullThroughCandidate()
 		if !ok {
 			continue
 		}
-		rule := findCacheRule(s, t.Ref)
-		if rule == nil && !likelyCachePrefixes[prefix] {
+		if t.rule == nil && !likelyCachePrefixes[prefix] {
 			continue
 		}
-		if f, ok := c.one(s, m, t, prefix, rule); ok {
-			out = append(out, f)
+		if f, ok := c.one(s, m, t, prefix, t.rule); ok {
+			dst = append(dst, f)
 		}
 	}
-	if len(out) == 0 {
-		return []finding.Finding{newFinding(m, finding.NotApplicable, "no image uses a pull through cache prefix", "プルスルーキャッシュのプレフィックスを使うイメージはありません")}
+	if len(dst) == n {
+		return append(dst, newFinding(m, finding.NotApplicable, "no image uses a pull through cache prefix", "プルスルーキャッシュのプレフィックスを使うイメージはありません"))
 	}
-	return out
+	return dst
 }
 
 // findCacheRule returns the rule whose prefix is the longest leading path of the repository.
@@ -74,7 +79,8 @@ func findCacheRule(s *snapshot.Snapshot, ref imageref.Ref) *ecrtypes.PullThrough
 			continue
 		}
 		p := strings.TrimSuffix(deref(r.EcrRepositoryPrefix), "/")
-		if p == "" || !strings.HasPrefix(ref.Repository, p+"/") {
+		// The repository lies under "p/".
+		if p == "" || len(ref.Repository) <= len(p) || ref.Repository[len(p)] != '/' || !strings.HasPrefix(ref.Repository, p) {
 			continue
 		}
 		if best == nil || len(p) > len(deref(best.EcrRepositoryPrefix)) {
@@ -84,13 +90,13 @@ func findCacheRule(s *snapshot.Snapshot, ref imageref.Ref) *ecrtypes.PullThrough
 	return best
 }
 
-func (c PullThroughCacheRule) one(s *snapshot.Snapshot, m Meta, t imageTarget, prefix string, rule *ecrtypes.PullThroughCacheRule) (finding.Finding, bool) {
+func (c PullThroughCacheRule) one(s *snapshot.Snapshot, m Meta, t *imageTarget, prefix string, rule *ecrtypes.PullThroughCacheRule) (finding.Finding, bool) {
 	ref := t.Ref
 	ev := []finding.Evidence{{Source: "ecs:DescribeTaskDefinition", Ref: t.Container, Key: "image", Value: t.Image}}
 	region := ref.Region
 	if rule == nil {
 		// A regular repository that happens to be named docker-hub/... is not a cache.
-		if findRepository(s, ref) != nil {
+		if t.repo != nil {
 			return finding.Finding{}, false
 		}
 		if g := s.FirstGap("ecr:DescribePullThroughCacheRules"); g != nil {
@@ -267,7 +273,7 @@ func secretNameFromARN(arn string) string {
 	return arn
 }
 
-func createRuleRemediation(t imageTarget, prefix, upstream string) *finding.Remediation {
+func createRuleRemediation(t *imageTarget, prefix, upstream string) *finding.Remediation {
 	ref := t.Ref
 	region := ref.Region
 	needsCreds := upstreamNeedsCredentials(upstream, "")

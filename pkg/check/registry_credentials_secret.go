@@ -18,33 +18,39 @@ import (
 type RegistryCredentialsSecret struct{}
 
 // Meta implements Check.
-func (RegistryCredentialsSecret) Meta() Meta {
-	return Meta{
-		ID: "registry-credentials-secret", Cause: cause.RegistryAuth, Severity: finding.Error,
-		Title:       "The repositoryCredentials secret exists and has the right shape",
-		TitleJA:     "repositoryCredentials のシークレットが存在し、正しい形式である",
-		Description: "For each container with `repositoryCredentials`: `credentialsParameter` names a Secrets Manager secret (not an SSM parameter), in the task's region; the secret exists (`secretsmanager:DescribeSecret`) and is not scheduled for deletion; and, when the collector inspected its format (`--inspect-secret-format`, which keeps only yes/no facts and drops the value), it is a JSON object with `username` and `password`. Whether the execution role may read the secret is checked by `secrets-access`.",
-		Needs:       []string{"ecs:DescribeTaskDefinition", "secretsmanager:DescribeSecret"},
-	}
+func (RegistryCredentialsSecret) Meta() Meta { return registryCredentialsSecretMeta }
+
+var registryCredentialsSecretMeta = Meta{
+	ID: "registry-credentials-secret", Cause: cause.RegistryAuth, Severity: finding.Error,
+	Title:       "The repositoryCredentials secret exists and has the right shape",
+	TitleJA:     "repositoryCredentials のシークレットが存在し、正しい形式である",
+	Description: "For each container with `repositoryCredentials`: `credentialsParameter` names a Secrets Manager secret (not an SSM parameter), in the task's region; the secret exists (`secretsmanager:DescribeSecret`) and is not scheduled for deletion; and, when the collector inspected its format (`--inspect-secret-format`, which keeps only yes/no facts and drops the value), it is a JSON object with `username` and `password`. Whether the execution role may read the secret is checked by `secrets-access`.",
+	Needs:       []string{"ecs:DescribeTaskDefinition", "secretsmanager:DescribeSecret"},
 }
 
 // Run implements Check.
 func (c RegistryCredentialsSecret) Run(s *snapshot.Snapshot) []finding.Finding {
-	m := c.Meta()
+	return c.appendFindings(nil, s)
+}
+
+func (c RegistryCredentialsSecret) appendFindings(dst []finding.Finding, s *snapshot.Snapshot) []finding.Finding {
+	m := registryCredentialsSecretMeta
 	if s.TaskDefinition == nil {
-		return taskDefinitionMissing(m, s)
+		return append(dst, taskDefinitionMissing(m, s)...)
 	}
-	var out []finding.Finding
-	for _, cd := range s.Containers() {
+	n := len(dst)
+	containers := s.Containers()
+	for i := range containers {
+		cd := &containers[i]
 		if cd.RepositoryCredentials == nil {
 			continue
 		}
-		out = append(out, c.one(s, m, deref(cd.Name), deref(cd.Image), deref(cd.RepositoryCredentials.CredentialsParameter)))
+		dst = append(dst, c.one(s, m, deref(cd.Name), deref(cd.Image), deref(cd.RepositoryCredentials.CredentialsParameter)))
 	}
-	if len(out) == 0 {
-		return []finding.Finding{newFinding(m, finding.NotApplicable, "no container uses repositoryCredentials", "repositoryCredentials を使うコンテナはありません")}
+	if len(dst) == n {
+		return append(dst, newFinding(m, finding.NotApplicable, "no container uses repositoryCredentials", "repositoryCredentials を使うコンテナはありません"))
 	}
-	return out
+	return dst
 }
 
 const secretsAccessNote = " (whether the execution role may read it is checked by secrets-access)"

@@ -22,14 +22,24 @@ func (S3GatewayEndpoint) Meta() Meta {
 	}
 }
 
-// Run implements Check.
-func (c S3GatewayEndpoint) Run(s *snapshot.Snapshot) []finding.Finding {
-	return runNetLayer(c.Meta(), s, netLayer{
+// The check's Meta and netLayer are fixed: built once rather than on every run.
+var (
+	s3GatewayEndpointMeta  = S3GatewayEndpoint{}.Meta()
+	s3GatewayEndpointLayer = netLayer{
 		dependsOnInternet: true,
 		layers:            []netpath.Layer{netpath.LayerS3Gateway},
-		want:              func(d netpath.Destination) bool { return d.Service == netpath.S3 },
+		want:              func(d *netpath.Destination) bool { return d.Service == netpath.S3 },
 		naEN:              "no S3 gateway endpoint on the subnet's route table; layers are fetched over a NAT or internet gateway",
 		naJA:              "サブネットのルートテーブルに S3 ゲートウェイエンドポイントはなく、レイヤーは NAT またはインターネットゲートウェイ経由で取得されます",
 		noNeedEN:          "no private ECR image in this region", noNeedJA: "このリージョンのプライベート ECR イメージはありません",
-	})
+	}
+)
+
+// Run implements Check.
+func (c S3GatewayEndpoint) Run(s *snapshot.Snapshot) []finding.Finding {
+	return c.appendFindings(nil, s)
+}
+
+func (S3GatewayEndpoint) appendFindings(dst []finding.Finding, s *snapshot.Snapshot) []finding.Finding {
+	return appendNetLayer(dst, &s3GatewayEndpointMeta, s, &s3GatewayEndpointLayer)
 }

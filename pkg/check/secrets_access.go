@@ -19,14 +19,14 @@ import (
 type SecretsAccess struct{}
 
 // Meta implements Check.
-func (SecretsAccess) Meta() Meta {
-	return Meta{
-		ID: "secrets-access", Cause: cause.SecretsAccess, Severity: finding.Error,
-		Title:       "Every secret and parameter of the task exists and the execution role may read it",
-		TitleJA:     "タスクのシークレットとパラメータが存在し、タスク実行ロールが読み取れる",
-		Description: "For every `secrets` entry, `logConfiguration.secretOptions` entry and `repositoryCredentials.credentialsParameter`: a Secrets Manager reference (full or partial ARN, including the `:json-key:version-stage:version-id` suffixes, of which the secret ARN is the first seven fields) needs `secretsmanager:GetSecretValue` on the secret, evaluated over the execution role's policies with the secret's resource policy as the resource-based policy; an SSM parameter (ARN or name, which ECS expands to `arn:aws:ssm:REGION:ACCOUNT:parameter/NAME`) needs `ssm:GetParameters`. The secret or parameter must exist: absent from the snapshot fails as not found, an unreadable one is unknown. KMS keys are checked by `kms-decrypt`.",
-		Needs:       []string{"secretsmanager:DescribeSecret", "secretsmanager:GetResourcePolicy", "ssm:DescribeParameters", "iam:GetRole", "iam:ListAttachedRolePolicies", "iam:GetPolicyVersion", "iam:ListRolePolicies", "iam:GetRolePolicy"},
-	}
+func (SecretsAccess) Meta() Meta { return secretsAccessMeta }
+
+var secretsAccessMeta = Meta{
+	ID: "secrets-access", Cause: cause.SecretsAccess, Severity: finding.Error,
+	Title:       "Every secret and parameter of the task exists and the execution role may read it",
+	TitleJA:     "タスクのシークレットとパラメータが存在し、タスク実行ロールが読み取れる",
+	Description: "For every `secrets` entry, `logConfiguration.secretOptions` entry and `repositoryCredentials.credentialsParameter`: a Secrets Manager reference (full or partial ARN, including the `:json-key:version-stage:version-id` suffixes, of which the secret ARN is the first seven fields) needs `secretsmanager:GetSecretValue` on the secret, evaluated over the execution role's policies with the secret's resource policy as the resource-based policy; an SSM parameter (ARN or name, which ECS expands to `arn:aws:ssm:REGION:ACCOUNT:parameter/NAME`) needs `ssm:GetParameters`. The secret or parameter must exist: absent from the snapshot fails as not found, an unreadable one is unknown. KMS keys are checked by `kms-decrypt`.",
+	Needs:       []string{"secretsmanager:DescribeSecret", "secretsmanager:GetResourcePolicy", "ssm:DescribeParameters", "iam:GetRole", "iam:ListAttachedRolePolicies", "iam:GetPolicyVersion", "iam:ListRolePolicies", "iam:GetRolePolicy"},
 }
 
 // secretRef is one reference of the task to a secret or parameter.
@@ -95,30 +95,33 @@ func resolveSecretRef(s *snapshot.Snapshot, container, field, v string, credenti
 }
 
 // Run implements Check.
-func (c SecretsAccess) Run(s *snapshot.Snapshot) []finding.Finding {
-	m := c.Meta()
+func (c SecretsAccess) Run(s *snapshot.Snapshot) []finding.Finding { return c.appendFindings(nil, s) }
+
+func (c SecretsAccess) appendFindings(dst []finding.Finding, s *snapshot.Snapshot) []finding.Finding {
+	m := secretsAccessMeta
 	if s.TaskDefinition == nil {
-		return taskDefinitionMissing(m, s)
+		return append(dst, taskDefinitionMissing(m, s)...)
 	}
 	refs := taskSecretRefs(s)
 	if len(refs) == 0 {
-		return []finding.Finding{newFinding(m, finding.NotApplicable,
+		return append(dst, newFinding(m, finding.NotApplicable,
 			"the task uses no secrets, secretOptions or repositoryCredentials",
-			"タスクは secrets、secretOptions、repositoryCredentials を使っていません")}
+			"タスクは secrets、secretOptions、repositoryCredentials を使っていません"))
 	}
 	arn := s.ExecutionRoleARN()
 	if arn == "" {
-		return []finding.Finding{newFinding(m, finding.NotApplicable,
+		return append(dst, newFinding(m, finding.NotApplicable,
 			"the task has no execution role, which its secrets need (exec-role-present reports it)",
-			"シークレットに必要なタスク実行ロールがありません（exec-role-present が報告します）")}
+			"シークレットに必要なタスク実行ロールがありません（exec-role-present が報告します）"))
 	}
+	// A finding about the role replaces the ones this check added before it.
+	start := len(dst)
 	var sub *iamSubject
-	var out []finding.Finding
 	for _, r := range refs {
 		if r.Service != "secretsmanager" && r.Service != "ssm" {
 			f := newFinding(m, finding.Fail,
-				fmt.Sprintf("container %s: %s = %s is neither a Secrets Manager secret nor an SSM parameter", r.Container, r.Field, r.ValueFrom),
-				fmt.Sprintf("コンテナ %s: %s = %s は Secrets Manager のシークレットでも SSM パラメータでもありません", r.Container, r.Field, r.ValueFrom))
+				"container "+r.Container+": "+r.Field+" = "+r.ValueFrom+" is neither a Secrets Manager secret nor an SSM parameter",
+				"コンテナ "+r.Container+": "+r.Field+" = "+r.ValueFrom+" は Secrets Manager のシークレットでも SSM パラメータでもありません")
 			f.Subject = r.Container + " " + r.Field
 			f.Evidence = []finding.Evidence{{Source: "ecs:DescribeTaskDefinition", Ref: r.Container, Key: r.Field, Value: r.ValueFrom}}
 			f.Remediation = &finding.Remediation{
@@ -126,18 +129,18 @@ func (c SecretsAccess) Run(s *snapshot.Snapshot) []finding.Finding {
 				TextJA: "valueFrom には Secrets Manager シークレットの ARN、または SSM パラメータの ARN（か名前）を指定してください。",
 				Links:  []string{"https://docs.aws.amazon.com/AmazonECS/latest/developerguide/specifying-sensitive-data.html"},
 			}
-			out = append(out, f)
+			dst = append(dst, f)
 			continue
 		}
 		if sub == nil {
 			var uf *finding.Finding
-			if sub, uf = loadSubject(s, m, arn, "execution role", "タスク実行ロール"); uf != nil {
-				return []finding.Finding{*uf}
+			if sub, uf = iamState(s).subject(m, arn, "execution role", "タスク実行ロール"); uf != nil {
+				return append(dst[:start], *uf)
 			}
 		}
-		out = append(out, c.one(s, m, sub, r))
+		dst = append(dst, c.one(s, m, sub, r))
 	}
-	return out
+	return dst
 }
 
 func (c SecretsAccess) one(s *snapshot.Snapshot, m Meta, sub *iamSubject, r secretRef) finding.Finding {
@@ -228,8 +231,10 @@ func (c SecretsAccess) one(s *snapshot.Snapshot, m Meta, sub *iamSubject, r secr
 	if resAccount == sub.Account {
 		resAccount = ""
 	}
-	rs := evalActions(set, sub.ARN, resource, resAccount, sharedRequestContext(region), action)
-	f := permFinding(m, sub, subject, what, whatJA, rs, ev, func(denied []actionResult) *finding.Remediation {
+	var buf [1]actionResult
+	rs := evalActions(buf[:0], set, sub.ARN, resource, resAccount, sharedRequestContext(region), action)
+	f, denied := permFinding(m, sub, subject, phrase{what}, phrase{whatJA}, rs, ev)
+	if denied != nil {
 		res := resource
 		if r.Service == "secretsmanager" && s.Secret(r.ARN) == nil {
 			res = r.ARN + "-??????"
@@ -241,16 +246,16 @@ func (c SecretsAccess) one(s *snapshot.Snapshot, m Meta, sub *iamSubject, r secr
 		if set.Resource != nil && denied[0].Dec.Effect == iampolicy.ExplicitDeny {
 			for _, ref := range denied[0].Dec.Deciding {
 				if ref.Policy == set.Resource.Name {
-					rem.Text = fmt.Sprintf("The secret's resource policy (%s) explicitly denies %s to the role: edit it (aws secretsmanager get-resource-policy / put-resource-policy). ", iamStmtName(ref), action) + rem.Text
-					rem.TextJA = fmt.Sprintf("シークレットのリソースポリシー（%s）がロールの %s を明示的に拒否しています。get-resource-policy / put-resource-policy で修正してください。", iamStmtName(ref), action) + rem.TextJA
+					rem.Text = "The secret's resource policy (" + iamStmtName(ref) + ") explicitly denies " + action + " to the role: edit it (aws secretsmanager get-resource-policy / put-resource-policy). " + rem.Text
+					rem.TextJA = "シークレットのリソースポリシー（" + iamStmtName(ref) + "）がロールの " + action + " を明示的に拒否しています。get-resource-policy / put-resource-policy で修正してください。" + rem.TextJA
 					rem.Commands = append(rem.Commands, "aws secretsmanager get-resource-policy --secret-id "+resource+" --query ResourcePolicy --output text > secret-policy.json",
 						"aws secretsmanager put-resource-policy --secret-id "+resource+" --resource-policy file://secret-policy.json")
 					break
 				}
 			}
 		}
-		return rem
-	})
+		f.Remediation = rem
+	}
 	return f
 }
 

@@ -37,14 +37,21 @@ type session struct {
 // sessions maps a snapshot under diagnosis to its session.
 var sessions sync.Map // *snapshot.Snapshot → *session
 
-// beginSession registers a session for s for the length of a diagnosis; the returned func
-// ends it. A diagnosis of s already under way (another goroutine) is joined, not replaced.
-func beginSession(s *snapshot.Snapshot) (end func()) {
+// beginSession registers a session for s for the length of a diagnosis; endSession with
+// what it returned ends it. A diagnosis of s already under way (another goroutine) is
+// joined, not replaced: beginSession then returns nil and endSession does nothing.
+func beginSession(s *snapshot.Snapshot) *session {
 	ss := &session{}
 	if _, loaded := sessions.LoadOrStore(s, ss); loaded {
-		return func() {}
+		return nil
 	}
-	return func() { sessions.CompareAndDelete(s, ss) }
+	return ss
+}
+
+func endSession(s *snapshot.Snapshot, ss *session) {
+	if ss != nil {
+		sessions.CompareAndDelete(s, ss)
+	}
 }
 
 // shared returns the value in slot for the diagnosis of s, building it on first use. Outside

@@ -1,7 +1,7 @@
 package check
 
 import (
-	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/pulldoctor/pulldoctor/pkg/cause"
@@ -23,61 +23,78 @@ const confidentClassification = 0.7
 type StoppedReasonClassified struct{}
 
 // Meta implements Check.
-func (StoppedReasonClassified) Meta() Meta {
-	return Meta{
-		ID: ClassifierCheckID, Cause: cause.Unknown, Severity: finding.Error,
-		Title:       "The stopped reason is an image-pull failure, classified",
-		TitleJA:     "停止理由がイメージプルの失敗か、その分類",
-		Description: "Classifies the task's stopped reason (or container reason, or service event) with the same classifier as `pulldoctor explain`. The finding fails when the text shows a pull failure, with the cause the text alone points to; other checks then confirm or rule out each cause against the real state.",
-		Needs:       []string{"ecs:DescribeTasks", "ecs:DescribeServices"},
-	}
+func (StoppedReasonClassified) Meta() Meta { return stoppedReasonClassifiedMeta }
+
+var stoppedReasonClassifiedMeta = Meta{
+	ID: ClassifierCheckID, Cause: cause.Unknown, Severity: finding.Error,
+	Title:       "The stopped reason is an image-pull failure, classified",
+	TitleJA:     "停止理由がイメージプルの失敗か、その分類",
+	Description: "Classifies the task's stopped reason (or container reason, or service event) with the same classifier as `pulldoctor explain`. The finding fails when the text shows a pull failure, with the cause the text alone points to; other checks then confirm or rule out each cause against the real state.",
+	Needs:       []string{"ecs:DescribeTasks", "ecs:DescribeServices"},
 }
 
 // Run implements Check.
 func (c StoppedReasonClassified) Run(s *snapshot.Snapshot) []finding.Finding {
-	m := c.Meta()
+	return c.appendFindings(nil, s)
+}
+
+func (c StoppedReasonClassified) appendFindings(dst []finding.Finding, s *snapshot.Snapshot) []finding.Finding {
+	m := stoppedReasonClassifiedMeta
 	text := strings.TrimSpace(s.StoppedReason)
 	if text == "" {
 		if g := s.FirstGap("ecs:DescribeTasks", "ecs:DescribeServices"); g != nil {
-			return []finding.Finding{unknownFromGap(m, g, "the stopped reason", "停止理由")}
+			return append(dst, unknownFromGap(m, g, "the stopped reason", "停止理由"))
 		}
-		return []finding.Finding{newFinding(m, finding.NotApplicable,
-			"no stopped reason to classify", "分類する停止理由がありません")}
+		return append(dst, newFinding(m, finding.NotApplicable,
+			"no stopped reason to classify", "分類する停止理由がありません"))
 	}
 	res := classify(text)
 	top := res.Classification[0]
-	ev := []finding.Evidence{{Source: "ecs:DescribeTasks", Ref: s.Target.Task, Key: "stoppedReason", Value: truncate(text, 400)}}
 	ex := res.Extracted
-	for _, kv := range [][2]string{{"image", ex.Image}, {"registry", ex.Registry}, {"address", ex.Address}, {"action", ex.Action}, {"arn", ex.ARN}} {
+	extracted := [...][2]string{{"image", ex.Image}, {"registry", ex.Registry}, {"address", ex.Address}, {"action", ex.Action}, {"arn", ex.ARN}}
+	n := 1
+	for _, kv := range extracted {
+		if kv[1] != "" {
+			n++
+		}
+	}
+	if ex.HTTPStatus != 0 {
+		n++
+	}
+	ev := make([]finding.Evidence, 0, n)
+	ev = append(ev, finding.Evidence{Source: "ecs:DescribeTasks", Ref: s.Target.Task, Key: "stoppedReason", Value: truncate(text, 400)})
+	for _, kv := range extracted {
 		if kv[1] != "" {
 			ev = append(ev, finding.Evidence{Source: "stoppedReason", Key: kv[0], Value: kv[1]})
 		}
 	}
 	if ex.HTTPStatus != 0 {
-		ev = append(ev, finding.Evidence{Source: "stoppedReason", Key: "httpStatus", Value: fmt.Sprint(ex.HTTPStatus)})
+		ev = append(ev, finding.Evidence{Source: "stoppedReason", Key: "httpStatus", Value: strconv.Itoa(ex.HTTPStatus)})
 	}
 	if top.Cause == cause.Unknown || top.Confidence < 0.3 {
 		f := newFinding(m, finding.Pass,
 			"the stopped reason does not look like an image-pull failure",
 			"停止理由はイメージプルの失敗には見えません")
 		f.Evidence = ev
-		return []finding.Finding{f}
+		return append(dst, f)
 	}
-	info, _ := cause.Lookup(top.Cause)
+	info, _ := causeInfo(top.Cause)
+	var cb [16]byte
+	conf := strconv.AppendFloat(cb[:0], top.Confidence, 'f', 2, 64) // as %.2f
 	var en, ja string
 	if top.Confidence >= confidentClassification {
-		en = fmt.Sprintf("the stopped reason says: %s (confidence %.2f)", info.Title.In("en"), top.Confidence)
-		ja = fmt.Sprintf("停止理由が示す原因: %s（確度 %.2f）", info.Title.In("ja"), top.Confidence)
+		en = "the stopped reason says: " + info.Title.In("en") + " (confidence " + string(conf) + ")"
+		ja = "停止理由が示す原因: " + info.Title.In("ja") + "（確度 " + string(conf) + "）"
 	} else {
-		en = fmt.Sprintf("the stopped reason is a pull failure; most likely %s (confidence %.2f), the text alone does not decide", info.Title.In("en"), top.Confidence)
-		ja = fmt.Sprintf("停止理由はプルの失敗です。最も可能性が高いのは %s（確度 %.2f）ですが、文面だけでは決まりません", info.Title.In("ja"), top.Confidence)
+		en = "the stopped reason is a pull failure; most likely " + info.Title.In("en") + " (confidence " + string(conf) + "), the text alone does not decide"
+		ja = "停止理由はプルの失敗です。最も可能性が高いのは " + info.Title.In("ja") + "（確度 " + string(conf) + "）ですが、文面だけでは決まりません"
 	}
 	f := newFinding(m, finding.Fail, en, ja)
 	f.Cause = top.Cause
 	f.Evidence = ev
 	// The catalogue's generic fix; the checks of the state give the tailored one.
 	f.Remediation = &finding.Remediation{Text: info.Remediation.EN, TextJA: info.Remediation.JA, Links: info.Links}
-	return []finding.Finding{f}
+	return append(dst, f)
 }
 
 func truncate(s string, n int) string {

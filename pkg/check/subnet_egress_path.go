@@ -23,19 +23,33 @@ func (SubnetEgressPath) Meta() Meta {
 	}
 }
 
-// Run implements Check.
-func (c SubnetEgressPath) Run(s *snapshot.Snapshot) []finding.Finding {
-	layers := []netpath.Layer{netpath.LayerRoute}
-	if !s.IsFargate() {
-		// On EC2 a missing public IP on the instance is a routing problem of the host; on
-		// Fargate fargate-public-ip reports it.
-		layers = append(layers, netpath.LayerPublicIP)
-	}
-	return runNetLayer(c.Meta(), s, netLayer{
+// The check's Meta and netLayers are fixed: built once rather than on every run. On EC2 a
+// missing public IP on the instance is a routing problem of the host; on Fargate
+// fargate-public-ip reports it.
+var (
+	subnetEgressPathMeta       = SubnetEgressPath{}.Meta()
+	subnetEgressPathLayer      = subnetEgressLayer(netpath.LayerRoute)
+	subnetEgressPathLayerOnEC2 = subnetEgressLayer(netpath.LayerRoute, netpath.LayerPublicIP)
+)
+
+func subnetEgressLayer(layers ...netpath.Layer) netLayer {
+	return netLayer{
 		layers:    layers,
 		noHitPass: true,
 		naEN:      "every destination is served by VPC endpoints; no route out is needed",
 		naJA:      "すべての接続先に VPC エンドポイントで到達でき、外向きの経路は不要です",
 		noNeedEN:  "the task definition names no image or service to reach", noNeedJA: "タスク定義に到達すべきイメージやサービスがありません",
-	})
+	}
+}
+
+// Run implements Check.
+func (c SubnetEgressPath) Run(s *snapshot.Snapshot) []finding.Finding {
+	return c.appendFindings(nil, s)
+}
+
+func (SubnetEgressPath) appendFindings(dst []finding.Finding, s *snapshot.Snapshot) []finding.Finding {
+	if !s.IsFargate() {
+		return appendNetLayer(dst, &subnetEgressPathMeta, s, &subnetEgressPathLayerOnEC2)
+	}
+	return appendNetLayer(dst, &subnetEgressPathMeta, s, &subnetEgressPathLayer)
 }

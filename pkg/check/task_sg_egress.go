@@ -22,12 +22,20 @@ func (TaskSGEgress) Meta() Meta {
 	}
 }
 
-// Run implements Check.
-func (c TaskSGEgress) Run(s *snapshot.Snapshot) []finding.Finding {
-	return runNetLayer(c.Meta(), s, netLayer{
+// The check's Meta and netLayer are fixed: built once rather than on every run.
+var (
+	taskSGEgressMeta  = TaskSGEgress{}.Meta()
+	taskSGEgressLayer = netLayer{
 		layers:   []netpath.Layer{netpath.LayerSGEgress},
 		naEN:     "no path got as far as the security groups",
 		naJA:     "セキュリティグループまで到達する経路がありません",
 		noNeedEN: "the task definition names no image or service to reach", noNeedJA: "タスク定義に到達すべきイメージやサービスがありません",
-	})
+	}
+)
+
+// Run implements Check.
+func (c TaskSGEgress) Run(s *snapshot.Snapshot) []finding.Finding { return c.appendFindings(nil, s) }
+
+func (TaskSGEgress) appendFindings(dst []finding.Finding, s *snapshot.Snapshot) []finding.Finding {
+	return appendNetLayer(dst, &taskSGEgressMeta, s, &taskSGEgressLayer)
 }

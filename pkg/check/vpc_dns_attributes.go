@@ -23,12 +23,22 @@ func (VPCDNSAttributes) Meta() Meta {
 	}
 }
 
-// Run implements Check.
-func (c VPCDNSAttributes) Run(s *snapshot.Snapshot) []finding.Finding {
-	return runNetLayer(c.Meta(), s, netLayer{
+// The check's Meta and netLayer are fixed: built once rather than on every run.
+var (
+	vpcDNSAttributesMeta  = VPCDNSAttributes{}.Meta()
+	vpcDNSAttributesLayer = netLayer{
 		layers:   []netpath.Layer{netpath.LayerDNS},
 		naEN:     "no name resolution involved",
 		naJA:     "名前解決は関係しません",
 		noNeedEN: "the task definition names no image or service to reach", noNeedJA: "タスク定義に到達すべきイメージやサービスがありません",
-	})
+	}
+)
+
+// Run implements Check.
+func (c VPCDNSAttributes) Run(s *snapshot.Snapshot) []finding.Finding {
+	return c.appendFindings(nil, s)
+}
+
+func (VPCDNSAttributes) appendFindings(dst []finding.Finding, s *snapshot.Snapshot) []finding.Finding {
+	return appendNetLayer(dst, &vpcDNSAttributesMeta, s, &vpcDNSAttributesLayer)
 }

@@ -1,8 +1,10 @@
 package finding
 
 import (
-	"sort"
+	"cmp"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/pulldoctor/pulldoctor/pkg/cause"
 )
@@ -83,18 +85,21 @@ func Rank(findings []Finding, classified []Classified) []cause.ID {
 		first      int
 		confirmed  bool
 	}
-	byCause := map[cause.ID]*score{}
-	var order []*score
-	for i, f := range findings {
+	// A report has a handful of failing causes: a short list searched in order does without
+	// a map and a score allocated per cause.
+	var buf [8]score
+	order := buf[:0]
+	for i := range findings {
+		f := &findings[i]
 		if f.Status != Fail || f.Cause == "" || f.Cause == cause.Unknown {
 			continue
 		}
-		sc := byCause[f.Cause]
-		if sc == nil {
-			sc = &score{id: f.Cause, first: i}
-			byCause[f.Cause] = sc
-			order = append(order, sc)
+		j := slices.IndexFunc(order, func(sc score) bool { return sc.id == f.Cause })
+		if j < 0 {
+			order = append(order, score{id: f.Cause, first: i})
+			j = len(order) - 1
 		}
+		sc := &order[j]
 		if f.Check != ClassifierCheck {
 			sc.confirmed = true
 		}
@@ -105,29 +110,31 @@ func Rank(findings []Finding, classified []Classified) []cause.ID {
 		}
 	}
 	for _, c := range classified {
-		if sc := byCause[c.Cause]; sc != nil && c.Confidence > sc.confidence {
-			sc.confidence = c.Confidence
+		for j := range order {
+			if sc := &order[j]; sc.id == c.Cause && c.Confidence > sc.confidence {
+				sc.confidence = c.Confidence
+			}
 		}
 	}
-	sort.SliceStable(order, func(i, j int) bool {
-		a, b := order[i], order[j]
+	// first differs between causes, so this order is total.
+	slices.SortFunc(order, func(a, b score) int {
 		if a.confirmed != b.confirmed {
-			return a.confirmed
+			return boolFirst(a.confirmed)
 		}
 		// Matching the observed error outweighs everything else.
 		if (a.confidence > 0) != (b.confidence > 0) {
-			return a.confidence > 0
+			return boolFirst(a.confidence > 0)
 		}
 		if a.confidence != b.confidence {
-			return a.confidence > b.confidence
+			return -cmp.Compare(a.confidence, b.confidence)
 		}
 		if (a.errors > 0) != (b.errors > 0) {
-			return a.errors > 0
+			return boolFirst(a.errors > 0)
 		}
 		if a.errors+a.warnings != b.errors+b.warnings {
-			return a.errors+a.warnings > b.errors+b.warnings
+			return -cmp.Compare(a.errors+a.warnings, b.errors+b.warnings)
 		}
-		return a.first < b.first
+		return cmp.Compare(a.first, b.first)
 	})
 	// When a confirmed cause explains the observed error (the classifier proposed it too),
 	// the classifier's own top guess adds nothing: drop causes only the classifier supports.
@@ -147,12 +154,31 @@ func Rank(findings []Finding, classified []Classified) []cause.ID {
 	return ids
 }
 
+// boolFirst orders the side for which a test holds first: -1 when it holds for the first
+// of two, which differ.
+func boolFirst(first bool) int {
+	if first {
+		return -1
+	}
+	return 1
+}
+
+// causeTitles holds the title of every cause. cause.Lookup copies an entry's slices for each
+// caller; the titles are all a summary needs.
+var causeTitles = sync.OnceValue(func() map[cause.ID]cause.Text {
+	m := make(map[cause.ID]cause.Text)
+	for _, info := range cause.Catalogue() {
+		m[info.ID] = info.Title
+	}
+	return m
+})
+
 // Summarize writes the one-line verdict in English and Japanese.
 func Summarize(causes []cause.ID, findings []Finding) (en, ja string) {
 	if len(causes) == 0 {
 		unknown := 0
-		for _, f := range findings {
-			if f.Status == Unknown {
+		for i := range findings {
+			if findings[i].Status == Unknown {
 				unknown++
 			}
 		}
@@ -162,17 +188,18 @@ func Summarize(causes []cause.ID, findings []Finding) (en, ja string) {
 		}
 		return "no problem found that would stop the image pull", "イメージのプルを妨げる問題は見つかりませんでした"
 	}
-	top := causes[0]
-	info, _ := cause.Lookup(top)
-	en = "most likely: " + info.Title.In("en")
-	ja = "最も可能性が高い原因: " + info.Title.In("ja")
-	if len(causes) > 1 {
-		rest := make([]string, 0, len(causes)-1)
-		for _, c := range causes[1:] {
-			rest = append(rest, string(c))
-		}
-		en += " (also failing: " + strings.Join(rest, ", ") + ")"
-		ja += "（他にも失敗: " + strings.Join(rest, ", ") + "）"
+	title := causeTitles()[causes[0]]
+	if len(causes) == 1 {
+		return "most likely: " + title.In("en"), "最も可能性が高い原因: " + title.In("ja")
 	}
-	return en, ja
+	var rest strings.Builder
+	for i, c := range causes[1:] {
+		if i > 0 {
+			rest.WriteString(", ")
+		}
+		rest.WriteString(string(c))
+	}
+	also := rest.String()
+	return "most likely: " + title.In("en") + " (also failing: " + also + ")",
+		"最も可能性が高い原因: " + title.In("ja") + "（他にも失敗: " + also + "）"
 }

@@ -299,7 +299,9 @@ func parseDate(s string) (time.Time, bool) {
 }
 
 func ipMatch(policy, req string) bool {
-	addr, err := netip.ParseAddr(req)
+	// A copy: ParseAddr may keep part of its argument (an IPv6 zone), which would make every
+	// request context escape to the heap.
+	addr, err := netip.ParseAddr(strings.Clone(req))
 	if err != nil {
 		return false
 	}

@@ -1,7 +1,6 @@
 package iampolicy
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 )
@@ -92,21 +91,52 @@ type StatementRef struct {
 	Policy string
 	Sid    string
 	Index  int
+
+	// quoted, when set, is a decision's reason that ends with String(), which starts at
+	// byte nameAt: callers name the deciding statement again in their messages.
+	quoted string
+	nameAt int
 }
 
 func (r StatementRef) String() string {
-	// Concatenation rather than fmt: every decision names its statements, and this is on the
-	// hot path of every IAM check (strconv.Quote is what %q does for a string).
-	if r.Sid != "" {
-		return r.Policy + " statement " + strconv.Quote(r.Sid)
+	if r.quoted != "" {
+		return r.quoted[r.nameAt:]
 	}
-	return r.Policy + " statement #" + strconv.Itoa(r.Index)
+	return r.withPrefix("")
+}
+
+// withPrefix is prefix + r.String() in one allocation. Concatenation rather than fmt: every
+// decision names its statements, and this is on the hot path of every IAM check
+// (strconv.Quote is what %q does for a string).
+func (r StatementRef) withPrefix(prefix string) string {
+	if r.Sid != "" {
+		return prefix + r.Policy + " statement " + strconv.Quote(r.Sid)
+	}
+	return prefix + r.Policy + " statement #" + strconv.Itoa(r.Index)
+}
+
+// nameFirst returns prefix + refs[0].String(). A reference named with that prefix already
+// has it; one never named keeps it, for later mentions. Named references are never
+// modified: a policy's may be shared between decisions (Policy.soleAllow).
+func nameFirst(prefix string, refs []StatementRef) string {
+	r := &refs[0]
+	if r.quoted != "" {
+		if r.nameAt == len(prefix) && r.quoted[:r.nameAt] == prefix {
+			return r.quoted
+		}
+		return prefix + r.String()
+	}
+	s := r.withPrefix(prefix)
+	r.quoted, r.nameAt = s, len(prefix)
+	return s
 }
 
 // Decision is the answer, with the statements that decided it. For
 // ExplicitDeny they are the matching Deny statements; for Allow the Allow
 // statements that grant access; for Unknown the statements whose
 // applicability could not be decided; for ImplicitDeny usually none.
+// Deciding may be shared with other decisions over the same policy: read it,
+// append to it, but do not modify its elements.
 type Decision struct {
 	Effect   Effect
 	Deciding []StatementRef
@@ -129,7 +159,9 @@ const (
 )
 
 type reqCtx struct {
-	req      *Request
+	// req is a copy, not a pointer: reqCtx is passed down to every statement and its
+	// conditions, and a pointer would move the caller's Request to the heap.
+	req      Request
 	action   string
 	kind     principalKind
 	account  string
@@ -137,6 +169,9 @@ type reqCtx struct {
 	session  string
 	complete bool
 	boundary bool // the principal has a permissions boundary
+	// derived holds the values of derivedKeys, so that lookup hands them out as slices of
+	// the request's own context: a new slice would make every Request escape to the heap.
+	derived [len(derivedKeys)]string
 }
 
 // classify splits a principal ARN into its kind, account and names.
@@ -169,9 +204,8 @@ func classify(arn string) (k principalKind, account, name, session string) {
 	case parts[2] == "iam" && strings.HasPrefix(res, "role/"):
 		return pkRole, account, last(res), ""
 	case parts[2] == "sts" && strings.HasPrefix(res, "assumed-role/"):
-		r := strings.SplitN(strings.TrimPrefix(res, "assumed-role/"), "/", 2)
-		if len(r) == 2 {
-			return pkSession, account, r[0], r[1]
+		if role, session, ok := strings.Cut(strings.TrimPrefix(res, "assumed-role/"), "/"); ok {
+			return pkSession, account, role, session
 		}
 	case parts[2] == "sts" && strings.HasPrefix(res, "federated-user/"):
 		return pkFederatedUser, account, strings.TrimPrefix(res, "federated-user/"), ""
@@ -190,28 +224,18 @@ func (rc *reqCtx) lookup(key string) ([]string, bool) {
 		}
 	}
 	if len(key) > 4 && strings.EqualFold(key[:4], "aws:") {
-		var s string
-		switch strings.ToLower(key[4:]) {
-		case "principalarn":
-			s = rc.req.PrincipalARN
-		case "principalaccount":
-			s = rc.account
-		case "resourceaccount":
-			s = rc.req.ResourceAccount
-			if s == "" {
-				s = rc.account
+		for i, name := range derivedKeys {
+			if strings.EqualFold(key[4:], name) && rc.derived[i] != "" {
+				return rc.derived[i : i+1], true
 			}
-		case "username":
-			if rc.kind == pkUser {
-				s = rc.name
-			}
-		}
-		if s != "" {
-			return []string{s}, true
 		}
 	}
 	return nil, rc.complete
 }
+
+// derivedKeys are the keys (after "aws:") whose values Evaluate derives from the request
+// when the context lacks them, in the order of reqCtx.derived.
+var derivedKeys = [...]string{"principalarn", "principalaccount", "resourceaccount", "username"}
 
 type level uint8
 
@@ -355,6 +379,25 @@ func (v *value) matchResource(rc *reqCtx) tri {
 	return triOf(a.match(rc.req.Resource))
 }
 
+// soleAllow returns []StatementRef{ref} for statement i of p, named "allowed by ...": the
+// list of deciding statements of a request that this statement alone allows, as most are.
+// It is kept in p for the policy label it was made for, so that the decisions over a policy
+// (parsed once, and shared by every request that evaluates it) share one list and one
+// reason instead of making them per request. Read-only: appending to it copies (its
+// capacity is 1), and nameFirst never modifies a named reference.
+func (p *Policy) soleAllow(i int, ref StatementRef) []StatementRef {
+	if i >= len(p.allowedBy) { // not made by Parse
+		return []StatementRef{ref}
+	}
+	if c := p.allowedBy[i].Load(); c != nil && (*c)[0].Policy == ref.Policy {
+		return *c
+	}
+	ref.quoted, ref.nameAt = ref.withPrefix("allowed by "), len("allowed by ")
+	refs := []StatementRef{ref}
+	p.allowedBy[i].Store(&refs)
+	return refs
+}
+
 // tally collects the statements of one kind of policy that may apply.
 type tally struct {
 	allow, deny             tri
@@ -374,9 +417,9 @@ func reasonFor(rc *reqCtx, c *Condition) string {
 		return "a policy variable has no value in the request context"
 	}
 	if _, known := rc.lookup(c.Key); !known {
-		return fmt.Sprintf("condition key %s has no value in the request context", c.Key)
+		return "condition key " + c.Key + " has no value in the request context"
 	}
-	return fmt.Sprintf("a policy variable in condition %s %s has no value in the request context", c.Operator, c.Key)
+	return "a policy variable in condition " + c.Operator + " " + c.Key + " has no value in the request context"
 }
 
 func (t *tally) add(rc *reqCtx, np *NamedPolicy, forResource bool) {
@@ -404,7 +447,11 @@ func (t *tally) add(rc *reqCtx, np *NamedPolicy, forResource bool) {
 		}
 		t.allow = or(t.allow, r)
 		if r == triTrue {
-			t.allowRefs = append(t.allowRefs, ref)
+			if t.allowRefs == nil {
+				t.allowRefs = np.Policy.soleAllow(i, ref)
+			} else {
+				t.allowRefs = append(t.allowRefs, ref)
+			}
 		} else {
 			t.maybeAllow = append(t.maybeAllow, ref)
 			if t.whyAllow == "" {
@@ -416,7 +463,11 @@ func (t *tally) add(rc *reqCtx, np *NamedPolicy, forResource bool) {
 			case lvDirect, lvSession:
 				t.direct = or(t.direct, r)
 				if r == triTrue {
-					t.directRefs = append(t.directRefs, ref)
+					if t.directRefs == nil {
+						t.directRefs = np.Policy.soleAllow(i, ref)
+					} else {
+						t.directRefs = append(t.directRefs, ref)
+					}
 				}
 			case lvAccount:
 				t.account = or(t.account, r)
@@ -452,10 +503,20 @@ func (t *tally) add(rc *reqCtx, np *NamedPolicy, forResource bool) {
 // Statements that cannot be decided make the result Unknown only when the
 // answer depends on them.
 func Evaluate(set PolicySet, req Request) Decision {
-	rc := reqCtx{req: &req, action: req.Action, complete: req.ContextComplete, boundary: set.Boundary != nil}
+	rc := reqCtx{req: req, action: req.Action, complete: req.ContextComplete, boundary: set.Boundary != nil}
 	rc.kind, rc.account, rc.name, rc.session = classify(req.PrincipalARN)
 	if req.PrincipalAccount != "" {
 		rc.account = req.PrincipalAccount
+	}
+	// Filled here rather than by a method: a store through a pointer would leak the request.
+	rc.derived[0] = req.PrincipalARN
+	rc.derived[1] = rc.account
+	rc.derived[2] = req.ResourceAccount
+	if rc.derived[2] == "" {
+		rc.derived[2] = rc.account
+	}
+	if rc.kind == pkUser {
+		rc.derived[3] = rc.name
 	}
 	service := rc.kind == pkService
 
@@ -508,15 +569,15 @@ func Evaluate(set PolicySet, req Request) Decision {
 	whyDeny := ""
 	for t := range tallies {
 		deny = or(deny, t.deny)
-		denyRefs = append(denyRefs, t.denyRefs...)
-		maybeDeny = append(maybeDeny, t.maybeDeny...)
+		denyRefs = joinRefs(denyRefs, t.denyRefs)
+		maybeDeny = joinRefs(maybeDeny, t.maybeDeny)
 		if whyDeny == "" {
 			whyDeny = t.whyDeny
 		}
 	}
 	if deny == triTrue {
 		dec.Effect, dec.Deciding = ExplicitDeny, denyRefs
-		dec.Reason = fmt.Sprintf("explicitly denied by %s", denyRefs[0])
+		dec.Reason = nameFirst("explicitly denied by ", denyRefs)
 		return dec
 	}
 
@@ -527,39 +588,24 @@ func Evaluate(set PolicySet, req Request) Decision {
 	}
 	cross := req.ResourceAccount != "" && req.ResourceAccount != rc.account
 	var allowed tri
-	var why string
 	switch {
 	case service:
 		allowed = res.allow
-		why = "the resource policy does not allow the service principal " + req.PrincipalARN
 	case cross:
 		allowed = and(and(or(res.direct, res.account), id.allow), boundary)
-		switch {
-		case or(res.direct, res.account) == triFalse:
-			why = fmt.Sprintf("cross-account request: the resource policy of account %s does not allow %s", req.ResourceAccount, req.PrincipalARN)
-		case id.allow == triFalse:
-			why = fmt.Sprintf("cross-account request: no identity-based policy in account %s allows %s", rc.account, req.Action)
-		default:
-			why = "the permissions boundary does not allow " + req.Action
-		}
 	default:
 		resPath := res.direct
 		if set.Boundary != nil {
 			resPath = and(resPath, or(boundary, res.bypass))
 		}
 		allowed = or(and(id.allow, boundary), resPath)
-		switch {
-		case id.allow == triFalse && res.direct == triFalse:
-			why = fmt.Sprintf("no identity-based or resource-based policy allows %s on %s", req.Action, req.Resource)
-		case boundary == triFalse:
-			why = fmt.Sprintf("the permissions boundary %s does not allow %s", set.Boundary.label(), req.Action)
-		}
 	}
+	scpDenies := -1 // the SCP level that allows nothing, when the SCPs decide
 	if scpAllow == triFalse && allowed != triFalse {
 		allowed = triFalse
 		for i, t := range scp {
 			if t.allow == triFalse {
-				why = fmt.Sprintf("no SCP attached at %s allows %s", set.SCPs[i].Target, req.Action)
+				scpDenies = i
 				break
 			}
 		}
@@ -570,7 +616,12 @@ func Evaluate(set PolicySet, req Request) Decision {
 	switch {
 	case allowed == triFalse:
 		// Denied either way; an undecided Deny can only change which kind.
-		dec.Effect, dec.Reason = ImplicitDeny, why
+		dec.Effect = ImplicitDeny
+		if scpDenies >= 0 {
+			dec.Reason = "no SCP attached at " + set.SCPs[scpDenies].Target + " allows " + req.Action
+		} else {
+			dec.Reason = notAllowedReason(&set, &req, &rc, &id, &res, service, cross, boundary)
+		}
 		if deny == triUnknown {
 			dec.Reason += "; an explicit Deny may also apply (" + whyDeny + ")"
 			dec.Deciding = maybeDeny
@@ -582,27 +633,27 @@ func Evaluate(set PolicySet, req Request) Decision {
 		dec.Effect = Allow
 		resOK := service || cross || (res.direct == triTrue && (set.Boundary == nil || boundary == triTrue || res.bypass == triTrue))
 		if resOK {
-			dec.Deciding = append(dec.Deciding, res.directRefs...)
+			dec.Deciding = joinRefs(dec.Deciding, res.directRefs)
 			if cross {
-				dec.Deciding = append(dec.Deciding, res.accountRefs...)
+				dec.Deciding = joinRefs(dec.Deciding, res.accountRefs)
 			}
 		}
 		if !service && (cross || (id.allow == triTrue && boundary == triTrue)) {
-			dec.Deciding = append(dec.Deciding, id.allowRefs...)
-			dec.Deciding = append(dec.Deciding, bd.allowRefs...)
+			dec.Deciding = joinRefs(dec.Deciding, id.allowRefs)
+			dec.Deciding = joinRefs(dec.Deciding, bd.allowRefs)
 		}
-		for _, t := range scp {
-			dec.Deciding = append(dec.Deciding, t.allowRefs...)
+		for i := range scp {
+			dec.Deciding = joinRefs(dec.Deciding, scp[i].allowRefs)
 		}
 		if len(dec.Deciding) == 0 {
 			dec.Reason = "allowed"
 			break
 		}
-		dec.Reason = "allowed by " + dec.Deciding[0].String()
+		dec.Reason = nameFirst("allowed by ", dec.Deciding)
 	default:
 		dec.Effect = Unknown
 		for t := range tallies {
-			dec.Deciding = append(dec.Deciding, t.maybeAllow...)
+			dec.Deciding = joinRefs(dec.Deciding, t.maybeAllow)
 			if dec.Reason == "" && t.whyAllow != "" {
 				dec.Reason = "an Allow statement may apply: " + t.whyAllow
 			}
@@ -612,4 +663,38 @@ func Evaluate(set PolicySet, req Request) Decision {
 		}
 	}
 	return dec
+}
+
+// notAllowedReason says why no policy path allows the request (SCPs aside). Worked out only
+// for a denied request: most requests are allowed, and the text names the request.
+func notAllowedReason(set *PolicySet, req *Request, rc *reqCtx, id, res *tally, service, cross bool, boundary tri) string {
+	switch {
+	case service:
+		return "the resource policy does not allow the service principal " + req.PrincipalARN
+	case cross:
+		switch {
+		case or(res.direct, res.account) == triFalse:
+			return "cross-account request: the resource policy of account " + req.ResourceAccount + " does not allow " + req.PrincipalARN
+		case id.allow == triFalse:
+			return "cross-account request: no identity-based policy in account " + rc.account + " allows " + req.Action
+		}
+		return "the permissions boundary does not allow " + req.Action
+	}
+	switch {
+	case id.allow == triFalse && res.direct == triFalse:
+		return "no identity-based or resource-based policy allows " + req.Action + " on " + req.Resource
+	case boundary == triFalse:
+		return "the permissions boundary " + set.Boundary.label() + " does not allow " + req.Action
+	}
+	return ""
+}
+
+// joinRefs is append(dst, src...), except that it hands back src itself when dst is empty:
+// each tally's lists are built afresh by every Evaluate and read once, so a decision made by
+// one kind of policy (the usual case) takes its list without a copy.
+func joinRefs(dst, src []StatementRef) []StatementRef {
+	if len(dst) == 0 {
+		return src
+	}
+	return append(dst, src...)
 }

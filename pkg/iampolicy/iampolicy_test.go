@@ -236,7 +236,7 @@ func TestConditionOperators(t *testing.T) {
 	}
 	for _, c := range cases {
 		p := mustParseString(t, `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*","Condition":{`+c.cond+`}}}`)
-		rc := reqCtx{req: &Request{Context: ctx, Action: "s3:GetObject"}, action: "s3:GetObject"}
+		rc := reqCtx{req: Request{Context: ctx, Action: "s3:GetObject"}, action: "s3:GetObject"}
 		got, _, _, _ := p.Statements[0].eval(&rc, false)
 		if got != c.want {
 			t.Errorf("%s: got %v want %v", c.cond, got, c.want)
@@ -319,5 +319,59 @@ func BenchmarkEvaluateExecRole(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		Evaluate(set, req)
+	}
+}
+
+// Decisions over one parsed policy share the list of the statement that alone allows them
+// (Policy.soleAllow): it must name the label of each evaluation, and appending to one
+// decision's list must not change another's.
+func TestSharedDecidingList(t *testing.T) {
+	p := execPolicy(t)
+	other := p
+	other.ARN = "arn:aws:iam::111122223333:policy/copy"
+	req := Request{PrincipalARN: roleARN, Action: "ecr:BatchGetImage", Resource: repoARN}
+	want := "allowed by " + p.ARN + " statement #0"
+	for i := 0; i < 3; i++ {
+		d := Evaluate(PolicySet{Identity: []NamedPolicy{p}}, req)
+		if d.Effect != Allow || d.Reason != want || d.Deciding[0].String() != p.ARN+" statement #0" || len(d.Deciding) != 1 {
+			t.Fatalf("round %d: %+v", i, d)
+		}
+		d.Deciding = append(d.Deciding, StatementRef{Policy: "appended"})
+		o := Evaluate(PolicySet{Identity: []NamedPolicy{other}}, req)
+		if o.Reason != "allowed by "+other.ARN+" statement #0" || o.Deciding[0].Policy != other.ARN || len(o.Deciding) != 1 {
+			t.Fatalf("round %d, other label: %+v", i, o)
+		}
+	}
+	// Two allowing statements: the list grows without touching the shared one.
+	two := mustParseString(t, `{"Version":"2012-10-17","Statement":[{"Sid":"A","Effect":"Allow","Action":"ecr:*","Resource":"*"},{"Effect":"Allow","Action":"ecr:BatchGetImage","Resource":"*"}]}`)
+	set := PolicySet{Identity: []NamedPolicy{{Name: "two", Policy: two}}}
+	for i := 0; i < 2; i++ {
+		d := Evaluate(set, req)
+		if len(d.Deciding) != 2 || d.Reason != `allowed by two statement "A"` || d.Deciding[1].String() != "two statement #1" {
+			t.Fatalf("round %d: %+v", i, d)
+		}
+	}
+}
+
+func TestSharedDecidingListConcurrent(t *testing.T) {
+	p := execPolicy(t)
+	req := Request{PrincipalARN: roleARN, Action: "ecr:BatchGetImage", Resource: repoARN}
+	done := make(chan bool)
+	for g := 0; g < 4; g++ {
+		go func() {
+			np := p
+			np.ARN = fmt.Sprintf("arn:aws:iam::111122223333:policy/p%d", g%2)
+			ok := true
+			for i := 0; i < 200; i++ {
+				d := Evaluate(PolicySet{Identity: []NamedPolicy{np}}, req)
+				ok = ok && d.Reason == "allowed by "+np.ARN+" statement #0" && d.Deciding[0].String() == np.ARN+" statement #0"
+			}
+			done <- ok
+		}()
+	}
+	for g := 0; g < 4; g++ {
+		if !<-done {
+			t.Error("a decision named another label")
+		}
 	}
 }

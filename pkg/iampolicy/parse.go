@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"sync/atomic"
 )
 
 // Policy versions. Policy variables are substituted only under Version2012.
@@ -26,6 +27,9 @@ type Policy struct {
 	Version    string
 	ID         string
 	Statements []Statement
+
+	// allowedBy holds, per statement, what soleAllow made for it last.
+	allowedBy []atomic.Pointer[[]StatementRef]
 }
 
 // Statement is one statement of a policy.
@@ -243,6 +247,7 @@ func parseDepth(doc []byte, depth int) (*Policy, error) {
 		}
 		p.Statements = append(p.Statements, stmt)
 	}
+	p.allowedBy = make([]atomic.Pointer[[]StatementRef], len(p.Statements))
 	return p, nil
 }
 

@@ -25,11 +25,10 @@ func (a *Analyzer) Endpoint(svc Service) *ec2types.VpcEndpoint {
 	if svc == S3 {
 		kind = ec2types.VpcEndpointTypeGateway
 	}
-	names := serviceNames(a.s.Region, svc)
 	var best *ec2types.VpcEndpoint
 	score := -1
 	for _, ep := range a.endpoints {
-		if !strings.EqualFold(string(ep.VpcEndpointType), string(kind)) || !contains(names, deref(ep.ServiceName)) {
+		if !strings.EqualFold(string(ep.VpcEndpointType), string(kind)) || !isServiceName(deref(ep.ServiceName), a.s.Region, svc) {
 			continue
 		}
 		sc := 0
@@ -55,25 +54,29 @@ func (a *Analyzer) reachInterface(r *Result) {
 	ep := a.Endpoint(svc)
 	if ep == nil {
 		a.reachInternet(r, internetDest(), true)
-		st := Step{Layer: LayerEndpoint, Status: Skipped,
-			Message:   "no " + ServiceName(a.s.Region, svc) + " endpoint; " + string(svc) + " is reached over " + string(r.Via),
-			MessageJA: ServiceName(a.s.Region, svc) + " のエンドポイントはなく、" + string(svc) + " には " + string(r.Via) + " 経由で到達します"}
 		r.finish()
-		if b := internetBlocker(r); b != nil {
-			st.Status = Blocked
-			// Endpoints are the alternative to the broken internet path. Only when the VPC
-			// already has some (a private path was intended) is the missing one its own
-			// cause; otherwise the cause is whatever broke the internet path.
-			st.Cause = b.Cause
-			if a.privatePathIntended() {
-				st.Cause = cause.VPCEndpointConfig
-			}
-			st.Message = a.SubnetID() + " has no working internet path and " + a.vpcID + " has no " + ServiceName(a.s.Region, svc) + " interface endpoint"
-			st.MessageJA = a.SubnetID() + " にはインターネットへの有効な経路がなく、" + a.vpcID + " に " + ServiceName(a.s.Region, svc) + " のインターフェイスエンドポイントもありません"
-			st.Evidence = []finding.Evidence{{Source: srcEP, Ref: a.vpcID, Key: "ServiceName=" + ServiceName(a.s.Region, svc), Value: "(none)"}}
-			st.Fix = a.fixCreateInterface(svc)
+		b := internetBlocker(r)
+		if b == nil {
+			// The service name is spelled out in each message: one string apiece.
+			pfx, region := servicePrefix(a.s.Region, svc), a.s.Region
+			r.add(Step{Layer: LayerEndpoint, Status: Skipped,
+				Message:   "no " + pfx + region + "." + string(svc) + " endpoint; " + string(svc) + " is reached over " + string(r.Via),
+				MessageJA: pfx + region + "." + string(svc) + " のエンドポイントはなく、" + string(svc) + " には " + string(r.Via) + " 経由で到達します"})
+			return
 		}
-		r.add(st)
+		// Endpoints are the alternative to the broken internet path. Only when the VPC
+		// already has some (a private path was intended) is the missing one its own cause;
+		// otherwise the cause is whatever broke the internet path.
+		c := b.Cause
+		if a.privatePathIntended() {
+			c = cause.VPCEndpointConfig
+		}
+		sn := ServiceName(a.s.Region, svc)
+		r.add(Step{Layer: LayerEndpoint, Status: Blocked, Cause: c,
+			Message:   a.SubnetID() + " has no working internet path and " + a.vpcID + " has no " + sn + " interface endpoint",
+			MessageJA: a.SubnetID() + " にはインターネットへの有効な経路がなく、" + a.vpcID + " に " + sn + " のインターフェイスエンドポイントもありません",
+			Evidence:  []finding.Evidence{{Source: srcEP, Ref: a.vpcID, Key: "ServiceName=" + sn, Value: "(none)"}},
+			Fix:       a.fixCreateInterface(svc)})
 		return
 	}
 	epID := deref(ep.VpcEndpointId)
@@ -220,9 +223,11 @@ func (a *Analyzer) endpointStep(ep *ec2types.VpcEndpoint) (endpointTarget, Step)
 
 func svcOf(ep *ec2types.VpcEndpoint, region string) Service {
 	n := deref(ep.ServiceName)
-	for _, p := range []string{"cn.com.amazonaws." + region + ".", "com.amazonaws." + region + "."} {
-		if strings.HasPrefix(n, p) {
-			return Service(strings.TrimPrefix(n, p))
+	for _, p := range [...]string{"cn.com.amazonaws.", "com.amazonaws."} {
+		if rest, ok := strings.CutPrefix(n, p); ok {
+			if rest, ok := strings.CutPrefix(rest, region); ok && strings.HasPrefix(rest, ".") {
+				return Service(rest[1:])
+			}
 		}
 	}
 	return Service(n)
@@ -322,6 +327,7 @@ func (a *Analyzer) s3Dest(plID string) destSet {
 	if plID != "" {
 		d.name = "S3 (" + plID + ")"
 		if pl := a.pls.get(plID); pl != nil {
+			d.prefixes = make([]netip.Prefix, 0, len(pl.Cidrs))
 			for _, c := range pl.Cidrs {
 				if p, ok := parsePrefix(c); ok {
 					d.prefixes = append(d.prefixes, p)
@@ -345,7 +351,7 @@ func (a *Analyzer) reachS3(r *Result) {
 	var onRT *ec2types.VpcEndpoint
 	var other []*ec2types.VpcEndpoint
 	for _, ep := range a.endpoints {
-		if !strings.EqualFold(string(ep.VpcEndpointType), "Gateway") || !contains(serviceNames(a.s.Region, S3), deref(ep.ServiceName)) {
+		if !strings.EqualFold(string(ep.VpcEndpointType), "Gateway") || !isServiceName(deref(ep.ServiceName), a.s.Region, S3) {
 			continue
 		}
 		if rtID != "" && (contains(ep.RouteTableIds, rtID) || routesTo(rt, deref(ep.VpcEndpointId))) {
@@ -379,15 +385,16 @@ func (a *Analyzer) reachS3(r *Result) {
 	}
 	a.reachInternet(r, a.s3Dest(a.s3PrefixList(nil, "")), true)
 	r.finish()
-	st := Step{Layer: LayerS3Gateway, Status: Skipped,
-		Message:   "no S3 gateway endpoint on " + rtID + "; layers are fetched over " + string(r.Via),
-		MessageJA: rtID + " に S3 ゲートウェイエンドポイントはなく、レイヤーは " + string(r.Via) + " 経由で取得されます"}
 	var ev []finding.Evidence
 	for _, ep := range other {
 		ev = append(ev, finding.Evidence{Source: srcEP, Ref: deref(ep.VpcEndpointId), Key: "RouteTableIds", Value: strings.Join(ep.RouteTableIds, ", ")})
 	}
-	st.Evidence = ev
-	if b := internetBlocker(r); b != nil {
+	st := Step{Layer: LayerS3Gateway, Status: Skipped, Evidence: ev}
+	b := internetBlocker(r)
+	if b == nil {
+		st.Message = "no S3 gateway endpoint on " + rtID + "; layers are fetched over " + string(r.Via)
+		st.MessageJA = rtID + " に S3 ゲートウェイエンドポイントはなく、レイヤーは " + string(r.Via) + " 経由で取得されます"
+	} else {
 		st.Status = Blocked
 		st.Cause = b.Cause
 		if a.privatePathIntended() {

@@ -3,6 +3,7 @@ package netpath
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
@@ -28,14 +29,100 @@ func rem(text, ja string, cmds []string, tf string, links ...string) *finding.Re
 	return &finding.Remediation{Text: text, TextJA: ja, Commands: cmds, Terraform: tf, Links: links}
 }
 
+// fixMemo is one fix already built for this analyzer. The internet and S3 paths are walked
+// separately but often block at the same step (the route, the public IP, the NAT gateway):
+// its fix is then built once, and a finding that merges the two has one fix to show.
+type fixMemo struct {
+	kind, x, y string
+	fix        *finding.Remediation
+}
+
+// builtFix returns the fix memoised for kind and its arguments, or nil. Called with a.mu
+// held, as every step is built.
+func (a *Analyzer) builtFix(kind, x, y string) *finding.Remediation {
+	for _, m := range a.fixes {
+		if m.kind == kind && m.x == x && m.y == y {
+			return m.fix
+		}
+	}
+	return nil
+}
+
+// keepFix memoises a fix built for kind and its arguments and returns it.
+func (a *Analyzer) keepFix(kind, x, y string, fix *finding.Remediation) *finding.Remediation {
+	a.fixes = append(a.fixes, fixMemo{kind, x, y, fix})
+	return fix
+}
+
 func (a *Analyzer) taskSubnets() string { return strings.Join(a.eni.SubnetIDs, " ") }
 
 func tfList(ids []string) string {
-	q := make([]string, len(ids))
+	var b strings.Builder
+	writeTFList(&b, ids)
+	return b.String()
+}
+
+// writeTFList writes ids as a Terraform list of strings.
+func writeTFList(b *strings.Builder, ids []string) {
+	b.WriteByte('[')
 	for i, id := range ids {
-		q[i] = fmt.Sprintf("%q", id)
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		writeQuoted(b, id)
 	}
-	return "[" + strings.Join(q, ", ") + "]"
+	b.WriteByte(']')
+}
+
+// writeQuoted writes s quoted as %q does. The ids fixes quote are plain ASCII, which needs
+// only the quotes; anything else goes through strconv.
+func writeQuoted(b *strings.Builder, s string) {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < ' ' || c > '~' || c == '"' || c == '\\' {
+			var buf [96]byte
+			b.Write(strconv.AppendQuote(buf[:0], s))
+			return
+		}
+	}
+	b.WriteByte('"')
+	b.WriteString(s)
+	b.WriteByte('"')
+}
+
+// tfSprintf is fmt.Sprintf for the Terraform templates of the fixes, whose only verbs are %q
+// and %s with string arguments: written in one builder, without fmt's boxing and reflection.
+func tfSprintf(format string, args ...string) string {
+	var b strings.Builder
+	tfAppend(&b, format, args...)
+	return b.String()
+}
+
+// tfAppend writes tfSprintf(format, args...) to b.
+func tfAppend(b *strings.Builder, format string, args ...string) {
+	n := len(format)
+	for _, a := range args {
+		n += len(a) + len(`""`)
+	}
+	b.Grow(n)
+	for len(format) > 0 {
+		i := strings.IndexByte(format, '%')
+		if i < 0 || i+1 == len(format) {
+			b.WriteString(format)
+			return
+		}
+		b.WriteString(format[:i])
+		switch format[i+1] {
+		case 'q':
+			writeQuoted(b, args[0])
+			args = args[1:]
+		case 's':
+			b.WriteString(args[0])
+			args = args[1:]
+		default:
+			panic("tfSprintf: verb %" + format[i+1:i+2])
+		}
+		format = format[i+2:]
+	}
 }
 
 // goodNAT finds an available public NAT gateway in the VPC whose subnet routes to an IGW.
@@ -91,6 +178,9 @@ func (a *Analyzer) hasDefault(rtID string) bool {
 }
 
 func (a *Analyzer) fixRoute(rtID string) *finding.Remediation {
+	if fx := a.builtFix("route", rtID, ""); fx != nil {
+		return fx
+	}
 	verb := "create-route"
 	if a.hasDefault(rtID) {
 		verb = "replace-route"
@@ -106,23 +196,30 @@ func (a *Analyzer) fixRoute(rtID string) *finding.Remediation {
 			"aws ec2 wait nat-gateway-available --nat-gateway-ids \"$NAT_ID\"")
 	}
 	cmds = append(cmds, "aws ec2 "+verb+" --route-table-id "+rtID+" --destination-cidr-block 0.0.0.0/0 --nat-gateway-id "+nat)
-	natTF := fmt.Sprintf("%q", nat)
+	natTF := tfSprintf("%q", nat)
 	if nat == "$NAT_ID" {
 		natTF = "aws_nat_gateway.egress.id"
 	}
-	tf := fmt.Sprintf("resource \"aws_route\" \"egress\" {\n  route_table_id         = %q\n  destination_cidr_block = \"0.0.0.0/0\"\n  nat_gateway_id         = %s\n}\n", rtID, natTF)
-	return rem("Give "+a.SubnetID()+" a way out: route 0.0.0.0/0 in "+rtID+" to a NAT gateway that sits in a public subnet (or, for AWS services only, create the VPC endpoints: ecr.api, ecr.dkr, the S3 gateway, logs, secretsmanager/ssm as the task needs).",
+	tf := tfSprintf("resource \"aws_route\" \"egress\" {\n  route_table_id         = %q\n  destination_cidr_block = \"0.0.0.0/0\"\n  nat_gateway_id         = %s\n}\n", rtID, natTF)
+	return a.keepFix("route", rtID, "", rem("Give "+a.SubnetID()+" a way out: route 0.0.0.0/0 in "+rtID+" to a NAT gateway that sits in a public subnet (or, for AWS services only, create the VPC endpoints: ecr.api, ecr.dkr, the S3 gateway, logs, secretsmanager/ssm as the task needs).",
 		a.SubnetID()+" に出口を用意してください。"+rtID+" で 0.0.0.0/0 をパブリックサブネットにある NAT ゲートウェイへルーティングします（AWS サービスだけなら ecr.api・ecr.dkr・S3 ゲートウェイ・必要に応じて logs・secretsmanager/ssm の VPC エンドポイントを作成する方法もあります）。",
-		cmds, tf, DocRouteTables, DocNAT, DocECREndpoints)
+		cmds, tf, DocRouteTables, DocNAT, DocECREndpoints))
 }
 
 func (a *Analyzer) fixPublicIP() *finding.Remediation {
+	if fx := a.builtFix("public-ip", "", ""); fx != nil {
+		return fx
+	}
+	return a.keepFix("public-ip", "", "", a.buildFixPublicIP())
+}
+
+func (a *Analyzer) buildFixPublicIP() *finding.Remediation {
 	if a.eni.Source == "instance" {
 		id := deref(a.s.Instance.InstanceId)
 		return rem("The container instance "+id+" pulls the image through an internet gateway but has no public IP: associate an Elastic IP, or move the instances to private subnets that route to a NAT gateway.",
 			"コンテナインスタンス "+id+" はインターネットゲートウェイ経由で pull しますが、パブリック IP がありません。Elastic IP を関連付けるか、NAT ゲートウェイへルーティングされたプライベートサブネットにインスタンスを移してください。",
 			[]string{"ALLOC=$(aws ec2 allocate-address --domain vpc --query AllocationId --output text)", "aws ec2 associate-address --instance-id " + id + " --allocation-id \"$ALLOC\""},
-			fmt.Sprintf("resource \"aws_eip\" \"ecs_instance\" {\n  instance = %q\n  domain   = \"vpc\"\n}\n", id), DocRouteTables)
+			tfSprintf("resource \"aws_eip\" \"ecs_instance\" {\n  instance = %q\n  domain   = \"vpc\"\n}\n", id), DocRouteTables)
 	}
 	cluster, svc := a.s.Target.Cluster, a.s.Target.Service
 	if i := strings.LastIndexByte(cluster, '/'); i >= 0 {
@@ -142,6 +239,13 @@ func (a *Analyzer) fixPublicIP() *finding.Remediation {
 }
 
 func (a *Analyzer) fixNAT(natID, natRT string) *finding.Remediation {
+	if fx := a.builtFix("nat", natID, natRT); fx != nil {
+		return fx
+	}
+	return a.keepFix("nat", natID, natRT, a.buildFixNAT(natID, natRT))
+}
+
+func (a *Analyzer) buildFixNAT(natID, natRT string) *finding.Remediation {
 	if natRT != "" {
 		_, igw := a.publicSubnet()
 		verb := "create-route"
@@ -151,7 +255,7 @@ func (a *Analyzer) fixNAT(natID, natRT string) *finding.Remediation {
 		return rem("The NAT gateway "+natID+" must sit in a public subnet: route 0.0.0.0/0 in its subnet's route table "+natRT+" to the internet gateway (or recreate the NAT gateway in a public subnet). Careful: "+natRT+" may be shared with private subnets.",
 			"NAT ゲートウェイ "+natID+" はパブリックサブネットに置く必要があります。そのサブネットのルートテーブル "+natRT+" で 0.0.0.0/0 をインターネットゲートウェイへルーティングしてください（または NAT ゲートウェイをパブリックサブネットに作り直してください）。"+natRT+" がプライベートサブネットと共有されていないか注意してください。",
 			[]string{"aws ec2 " + verb + " --route-table-id " + natRT + " --destination-cidr-block 0.0.0.0/0 --gateway-id " + igw},
-			fmt.Sprintf("resource \"aws_route\" \"nat_subnet_igw\" {\n  route_table_id         = %q\n  destination_cidr_block = \"0.0.0.0/0\"\n  gateway_id             = %q\n}\n", natRT, igw), DocNAT)
+			tfSprintf("resource \"aws_route\" \"nat_subnet_igw\" {\n  route_table_id         = %q\n  destination_cidr_block = \"0.0.0.0/0\"\n  gateway_id             = %q\n}\n", natRT, igw), DocNAT)
 	}
 	sub, _ := a.publicSubnet()
 	rt, _ := a.routeTable(a.SubnetID(), a.vpcID)
@@ -167,7 +271,7 @@ func (a *Analyzer) fixNAT(natID, natRT string) *finding.Remediation {
 			"aws ec2 wait nat-gateway-available --nat-gateway-ids \"$NAT_ID\"",
 			"aws ec2 replace-route --route-table-id " + rtID + " --destination-cidr-block 0.0.0.0/0 --nat-gateway-id \"$NAT_ID\"",
 		},
-		fmt.Sprintf("resource \"aws_eip\" \"nat\" {\n  domain = \"vpc\"\n}\n\nresource \"aws_nat_gateway\" \"egress\" {\n  subnet_id     = %q\n  allocation_id = aws_eip.nat.id\n}\n\nresource \"aws_route\" \"egress\" {\n  route_table_id         = %q\n  destination_cidr_block = \"0.0.0.0/0\"\n  nat_gateway_id         = aws_nat_gateway.egress.id\n}\n", sub, rtID),
+		tfSprintf("resource \"aws_eip\" \"nat\" {\n  domain = \"vpc\"\n}\n\nresource \"aws_nat_gateway\" \"egress\" {\n  subnet_id     = %q\n  allocation_id = aws_eip.nat.id\n}\n\nresource \"aws_route\" \"egress\" {\n  route_table_id         = %q\n  destination_cidr_block = \"0.0.0.0/0\"\n  nat_gateway_id         = aws_nat_gateway.egress.id\n}\n", sub, rtID),
 		DocNAT)
 }
 
@@ -190,7 +294,7 @@ func (a *Analyzer) fixSGEgress(sg string, d destSet) *finding.Remediation {
 	}
 	return rem("Allow TCP 443 egress from "+sg+" to "+what+".", sg+" から "+firstNonEmpty(whatJA, what)+" へのアウトバウンド TCP 443 を許可してください。",
 		[]string{"aws ec2 authorize-security-group-egress --group-id " + sg + " --ip-permissions 'IpProtocol=tcp,FromPort=443,ToPort=443," + perm + "'"},
-		fmt.Sprintf("resource \"aws_vpc_security_group_egress_rule\" \"https\" {\n  security_group_id = %q\n  ip_protocol       = \"tcp\"\n  from_port         = 443\n  to_port           = 443\n  %s\n}\n", sg, tfTarget),
+		tfSprintf("resource \"aws_vpc_security_group_egress_rule\" \"https\" {\n  security_group_id = %q\n  ip_protocol       = \"tcp\"\n  from_port         = 443\n  to_port           = 443\n  %s\n}\n", sg, tfTarget),
 		DocSG, DocS3Gateway)
 }
 
@@ -258,38 +362,61 @@ func (a *Analyzer) endpointSG() string {
 // FixCreateInterface is the fix that creates interface endpoints for services (shared by the
 // checks that find several missing at once).
 func (a *Analyzer) FixCreateInterface(svcs ...Service) *finding.Remediation {
-	sg := a.endpointSG()
-	var cmds []string
-	sgRef := sg
-	if sg == "" {
-		sgRef = "$ENDPOINT_SG"
-		cmds = append(cmds,
+	return a.createInterfaceFix(a.newEndpointSetup(), svcs)
+}
+
+// fixCreateInterface is FixCreateInterface for one service, during a walk (a.mu held): the
+// setup is the same for every endpoint a VPC lacks, and worked out once.
+func (a *Analyzer) fixCreateInterface(svc Service) *finding.Remediation {
+	if a.epSetup == nil {
+		s := a.newEndpointSetup()
+		a.epSetup = &s
+	}
+	return a.createInterfaceFix(*a.epSetup, []Service{svc})
+}
+
+// endpointSetup is where a fix that creates interface endpoints starts from: the security
+// group to give them (an existing endpoint's, else one the commands create) and the task's
+// subnets.
+type endpointSetup struct {
+	sg, sgRef, sgTF    string
+	cmds               []string
+	subnets, subnetsTF string
+}
+
+func (a *Analyzer) newEndpointSetup() endpointSetup {
+	s := endpointSetup{sg: a.endpointSG(), subnets: a.taskSubnets(), subnetsTF: tfList(a.eni.SubnetIDs)}
+	s.sgRef = s.sg
+	s.sgTF = "aws_security_group.vpc_endpoints.id"
+	if s.sg != "" {
+		s.sgTF = tfSprintf("%q", s.sg)
+	}
+	if s.sg == "" {
+		s.sgRef = "$ENDPOINT_SG"
+		s.cmds = append(make([]string, 0, 1+len(a.eni.SecurityGroupIDs)),
 			"ENDPOINT_SG=$(aws ec2 create-security-group --group-name vpc-endpoints --description 'HTTPS from ECS tasks to VPC endpoints' --vpc-id "+a.vpcID+" --query GroupId --output text)")
 		for _, g := range a.eni.SecurityGroupIDs {
-			cmds = append(cmds, "aws ec2 authorize-security-group-ingress --group-id \"$ENDPOINT_SG\" --protocol tcp --port 443 --source-group "+g)
+			s.cmds = append(s.cmds, "aws ec2 authorize-security-group-ingress --group-id \"$ENDPOINT_SG\" --protocol tcp --port 443 --source-group "+g)
 		}
 	}
+	return s
+}
+
+func (a *Analyzer) createInterfaceFix(setup endpointSetup, svcs []Service) *finding.Remediation {
+	cmds := append(make([]string, 0, len(setup.cmds)+len(svcs)), setup.cmds...)
 	var tf strings.Builder
 	for _, svc := range svcs {
 		if svc == S3 {
 			continue
 		}
 		name := ServiceName(a.s.Region, svc)
-		cmds = append(cmds, "aws ec2 create-vpc-endpoint --vpc-id "+a.vpcID+" --service-name "+name+" --vpc-endpoint-type Interface --subnet-ids "+a.taskSubnets()+" --security-group-ids "+sgRef+" --private-dns-enabled")
-		sgTF := fmt.Sprintf("%q", sg)
-		if sg == "" {
-			sgTF = "aws_security_group.vpc_endpoints.id"
-		}
-		fmt.Fprintf(&tf, "resource \"aws_vpc_endpoint\" %q {\n  vpc_id              = %q\n  service_name        = %q\n  vpc_endpoint_type   = \"Interface\"\n  subnet_ids          = %s\n  security_group_ids  = [%s]\n  private_dns_enabled = true\n}\n\n",
-			strings.ReplaceAll(string(svc), ".", "_"), a.vpcID, name, tfList(a.eni.SubnetIDs), sgTF)
+		cmds = append(cmds, "aws ec2 create-vpc-endpoint --vpc-id "+a.vpcID+" --service-name "+name+" --vpc-endpoint-type Interface --subnet-ids "+setup.subnets+" --security-group-ids "+setup.sgRef+" --private-dns-enabled")
+		tfAppend(&tf, "resource \"aws_vpc_endpoint\" %q {\n  vpc_id              = %q\n  service_name        = %q\n  vpc_endpoint_type   = \"Interface\"\n  subnet_ids          = %s\n  security_group_ids  = [%s]\n  private_dns_enabled = true\n}\n\n",
+			strings.ReplaceAll(string(svc), ".", "_"), a.vpcID, name, setup.subnetsTF, setup.sgTF)
 	}
 	return rem("Create the missing interface VPC endpoints in the task's subnets, with private DNS enabled and a security group that allows TCP 443 from the task.",
 		"不足しているインターフェイス VPC エンドポイントを、プライベート DNS を有効にし、タスクからの TCP 443 を許可するセキュリティグループを付けて、タスクのサブネットに作成してください。",
 		cmds, strings.TrimSuffix(tf.String(), "\n"), DocECREndpoints)
-}
-
-func (a *Analyzer) fixCreateInterface(svc Service) *finding.Remediation {
-	return a.FixCreateInterface(svc)
 }
 
 func (a *Analyzer) fixPrivateDNS(epID string) *finding.Remediation {
@@ -324,7 +451,7 @@ func (a *Analyzer) fixEndpointSG(sg string) *finding.Remediation {
 	var tf strings.Builder
 	for _, g := range a.eni.SecurityGroupIDs {
 		cmds = append(cmds, "aws ec2 authorize-security-group-ingress --group-id "+sg+" --protocol tcp --port 443 --source-group "+g)
-		fmt.Fprintf(&tf, "resource \"aws_vpc_security_group_ingress_rule\" \"https_from_task\" {\n  security_group_id            = %q\n  referenced_security_group_id = %q\n  ip_protocol                  = \"tcp\"\n  from_port                    = 443\n  to_port                      = 443\n}\n", sg, g)
+		tfAppend(&tf, "resource \"aws_vpc_security_group_ingress_rule\" \"https_from_task\" {\n  security_group_id            = %q\n  referenced_security_group_id = %q\n  ip_protocol                  = \"tcp\"\n  from_port                    = 443\n  to_port                      = 443\n}\n", sg, g)
 	}
 	return rem("Allow inbound TCP 443 on the endpoint security group "+sg+" from the task's security group(s).",
 		"エンドポイントのセキュリティグループ "+sg+" で、タスクのセキュリティグループからのインバウンド TCP 443 を許可してください。",
@@ -336,13 +463,13 @@ func (a *Analyzer) fixS3Gateway(rtID, epID string) *finding.Remediation {
 		return rem("Associate the S3 gateway endpoint "+epID+" with "+rtID+", the route table of "+a.SubnetID()+".",
 			"S3 ゲートウェイエンドポイント "+epID+" を "+a.SubnetID()+" のルートテーブル "+rtID+" に関連付けてください。",
 			[]string{"aws ec2 modify-vpc-endpoint --vpc-endpoint-id " + epID + " --add-route-table-ids " + rtID},
-			fmt.Sprintf("resource \"aws_vpc_endpoint_route_table_association\" \"s3\" {\n  vpc_endpoint_id = %q\n  route_table_id  = %q\n}\n", epID, rtID), DocS3Gateway, DocECREndpoints)
+			tfSprintf("resource \"aws_vpc_endpoint_route_table_association\" \"s3\" {\n  vpc_endpoint_id = %q\n  route_table_id  = %q\n}\n", epID, rtID), DocS3Gateway, DocECREndpoints)
 	}
 	name := ServiceName(a.s.Region, S3)
 	return rem("Create an S3 gateway endpoint on "+rtID+": ECR serves image layers from S3 ("+LayerBucket(a.s.Region)+").",
 		rtID+" に S3 ゲートウェイエンドポイントを作成してください。ECR はイメージのレイヤーを S3（"+LayerBucket(a.s.Region)+"）から配信します。",
 		[]string{"aws ec2 create-vpc-endpoint --vpc-id " + a.vpcID + " --service-name " + name + " --vpc-endpoint-type Gateway --route-table-ids " + rtID},
-		fmt.Sprintf("resource \"aws_vpc_endpoint\" \"s3\" {\n  vpc_id            = %q\n  service_name      = %q\n  vpc_endpoint_type = \"Gateway\"\n  route_table_ids   = [%q]\n}\n", a.vpcID, name, rtID), DocS3Gateway, DocECREndpoints)
+		tfSprintf("resource \"aws_vpc_endpoint\" \"s3\" {\n  vpc_id            = %q\n  service_name      = %q\n  vpc_endpoint_type = \"Gateway\"\n  route_table_ids   = [%q]\n}\n", a.vpcID, name, rtID), DocS3Gateway, DocECREndpoints)
 }
 
 func (a *Analyzer) fixEndpointPolicy(epID string, d Destination) *finding.Remediation {
@@ -358,7 +485,7 @@ func (a *Analyzer) fixEndpointPolicy(epID string, d Destination) *finding.Remedi
 	r := rem("Let the endpoint policy of "+epID+" allow "+strings.Join(d.Actions, ", ")+" (merge this statement into the existing policy; remove any Deny that matches).",
 		epID+" のエンドポイントポリシーで "+strings.Join(d.Actions, ", ")+" を許可してください（既存のポリシーにこのステートメントを追加し、該当する Deny を取り除きます）。",
 		[]string{"aws ec2 modify-vpc-endpoint --vpc-endpoint-id " + epID + " --policy-document file://endpoint-policy.json"},
-		fmt.Sprintf("resource \"aws_vpc_endpoint_policy\" \"this\" {\n  vpc_endpoint_id = %q\n  policy          = jsonencode(%s)\n}\n", epID, string(doc)), DocEndpointPolicy, DocECREndpoints)
+		tfSprintf("resource \"aws_vpc_endpoint_policy\" \"this\" {\n  vpc_endpoint_id = %q\n  policy          = jsonencode(%s)\n}\n", epID, string(doc)), DocEndpointPolicy, DocECREndpoints)
 	r.Policy = doc
 	return r
 }

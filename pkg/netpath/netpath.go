@@ -14,36 +14,59 @@ import (
 	"github.com/pulldoctor/pulldoctor/pkg/snapshot"
 )
 
-// Status is the outcome of one step, or of a whole path.
-type Status string
+// Status is the outcome of one step, or of a whole path. Statuses and layers are small
+// numbers rather than strings: every step carries both, and a Result holds a few dozen steps.
+type Status uint8
 
 // Statuses. Warn is a step that works but deserves attention (an endpoint only in another AZ,
 // custom DNS servers, an endpoint that private DNS does not route to).
 const (
-	OK      Status = "ok"
-	Warn    Status = "warn"
-	Blocked Status = "blocked"
-	Unknown Status = "unknown"
-	Skipped Status = "n/a"
+	OK Status = iota + 1
+	Warn
+	Blocked
+	Unknown
+	Skipped
 )
 
+var statusNames = [...]string{OK: "ok", Warn: "warn", Blocked: "blocked", Unknown: "unknown", Skipped: "n/a"}
+
+// String is the status's name: "ok", "warn", "blocked", "unknown", "n/a".
+func (s Status) String() string {
+	if int(s) < len(statusNames) && statusNames[s] != "" {
+		return statusNames[s]
+	}
+	return "Status(" + itoa(int(s)) + ")"
+}
+
 // Layer names one thing that can break a path; each network check reports on one layer.
-type Layer string
+type Layer uint8
 
 // Layers, in the order a packet meets them.
 const (
-	LayerDNS            Layer = "dns"             // VPC enableDnsSupport/Hostnames, DHCP options
-	LayerPrivateDNS     Layer = "private-dns"     // an endpoint exists: does its private DNS capture the name?
-	LayerEndpoint       Layer = "endpoint"        // interface endpoint present, available, in the task's AZ
-	LayerEndpointSG     Layer = "endpoint-sg"     // endpoint security groups let 443 in from the task
-	LayerEndpointPolicy Layer = "endpoint-policy" // endpoint policy allows the call
-	LayerS3Gateway      Layer = "s3-gateway"      // S3 gateway endpoint on the subnet's route table
-	LayerRoute          Layer = "route"           // route table: a route to IGW/NAT
-	LayerPublicIP       Layer = "public-ip"       // IGW path needs a public IP
-	LayerNAT            Layer = "nat"             // NAT gateway available, its subnet routes to an IGW
-	LayerSGEgress       Layer = "sg-egress"       // task security groups allow 443 out
-	LayerNACL           Layer = "nacl"            // subnet NACLs: egress 443, ingress ephemeral ports
+	LayerDNS            Layer = iota + 1 // VPC enableDnsSupport/Hostnames, DHCP options
+	LayerPrivateDNS                      // an endpoint exists: does its private DNS capture the name?
+	LayerEndpoint                        // interface endpoint present, available, in the task's AZ
+	LayerEndpointSG                      // endpoint security groups let 443 in from the task
+	LayerEndpointPolicy                  // endpoint policy allows the call
+	LayerS3Gateway                       // S3 gateway endpoint on the subnet's route table
+	LayerRoute                           // route table: a route to IGW/NAT
+	LayerPublicIP                        // IGW path needs a public IP
+	LayerNAT                             // NAT gateway available, its subnet routes to an IGW
+	LayerSGEgress                        // task security groups allow 443 out
+	LayerNACL                            // subnet NACLs: egress 443, ingress ephemeral ports
 )
+
+var layerNames = [...]string{LayerDNS: "dns", LayerPrivateDNS: "private-dns", LayerEndpoint: "endpoint", LayerEndpointSG: "endpoint-sg",
+	LayerEndpointPolicy: "endpoint-policy", LayerS3Gateway: "s3-gateway", LayerRoute: "route", LayerPublicIP: "public-ip",
+	LayerNAT: "nat", LayerSGEgress: "sg-egress", LayerNACL: "nacl"}
+
+// String is the layer's name, e.g. "route", "endpoint-sg".
+func (l Layer) String() string {
+	if int(l) < len(layerNames) && layerNames[l] != "" {
+		return layerNames[l]
+	}
+	return "Layer(" + itoa(int(l)) + ")"
+}
 
 // Via says how a reachable (or attempted) path leaves the subnet.
 type Via string
@@ -108,11 +131,30 @@ func (r Result) Path() string {
 }
 
 func (r Result) joinHops() string {
-	parts := make([]string, len(r.Hops))
+	n := 0
 	for i, h := range r.Hops {
-		parts[i] = h.String()
+		if i > 0 {
+			n += len(" → ")
+		}
+		n += len(h.ID)
+		if h.Note != "" {
+			n += len(" (") + len(h.Note) + len(")")
+		}
 	}
-	return strings.Join(parts, " → ")
+	var b strings.Builder
+	b.Grow(n)
+	for i, h := range r.Hops {
+		if i > 0 {
+			b.WriteString(" → ")
+		}
+		b.WriteString(h.ID)
+		if h.Note != "" {
+			b.WriteString(" (")
+			b.WriteString(h.Note)
+			b.WriteByte(')')
+		}
+	}
+	return b.String()
 }
 
 // Step returns the step for a layer, or nil when the path did not involve it.
@@ -181,13 +223,28 @@ type Analyzer struct {
 	dns *Step
 	// tails are reachInternet's answers: most destinations without an endpoint share the
 	// internet path, whose route, NAT, security group and NACL steps are the same each time.
-	tails map[tailKey]tail
-	// paths are PathLines' answers by set of destinations.
-	paths map[uint64]string
+	// A fixed array: a task's paths reach the internet as the internet and as S3.
+	tails  [2]tail
+	nTails int
+	// ways are walkRoute's answers (see way): a fixed array, as a task's paths leave by one
+	// or two routes.
+	ways  [2]way
+	nWays int
+	// summaries are summarizeRoutes' answers: the internet and S3 paths cross the same
+	// tables (a fixed array: a path crosses at most two).
+	summaries  [2]routeSummary
+	nSummaries int
+	// epSetup is where the fixes creating interface endpoints start (fixCreateInterface).
+	epSetup *endpointSetup
+	// fixes are the fixes built so far that two paths may share (see fixMemo).
+	fixes []fixMemo
+	// paths are PathLines' answers by set of destinations: the eleven checks show a few.
+	paths  [4]pathLines
+	nPaths int
 	// results are Results' answers.
 	resultsOnce sync.Once
 	results     []Result
-	// parse parses image references for Needed (imageref.Parse unless ForWith says).
+	// parse parses image references for Needed (imageref.Parse unless NewWith says).
 	parse func(string) (imageref.Ref, error)
 }
 
@@ -304,6 +361,7 @@ func (a *Analyzer) Reach(d Destination) Result {
 		return r
 	}
 	r := a.reachLocked(d, make([]Step, 0, stepsPerPath), make([]Hop, 0, hopsPerPath))
+	r.path = r.joinHops()
 	if a.setup == nil {
 		if a.cache == nil {
 			a.cache = make(map[reachKey]Result, 2)
@@ -343,18 +401,17 @@ func (a *Analyzer) reachLocked(d Destination, steps []Step, hops []Hop) Result {
 	}
 	a.attribute(&r)
 	r.finish()
-	r.path = r.joinHops()
 	return r
 }
 
-// Per destination, a path has about half a dozen steps and a handful of hops (subnet, route
-// table, NAT, its route table, endpoint); growing the slices one at a time dominated. The
-// longest path (an interface endpoint: DNS, private DNS, endpoint, its security group, its
-// policy, the task's security group, NACL) has 7 steps; Results shares one array between
-// destinations, so a longer one only takes room a shorter one left.
+// Per destination, a path has about half a dozen steps and a handful of hops; growing the
+// slices one at a time dominated. The longest path (an interface endpoint: DNS, private DNS,
+// endpoint, its security group, its policy, the task's security group, NACL) has 7 steps;
+// the most hops are 4 (subnet, route table, NAT gateway, its route table). Results shares
+// one array between destinations, so a longer one only takes room a shorter one left.
 const (
 	stepsPerPath = 7
-	hopsPerPath  = 5
+	hopsPerPath  = 4
 )
 
 // Results are the answers for Needed(), in its order, worked out once per analyzer: every
@@ -383,6 +440,16 @@ func (a *Analyzer) Results() []Result {
 			}
 			r.Steps = slices.Clip(r.Steps)
 			r.Hops = slices.Clip(r.Hops)
+			// Destinations that share the internet tail have the same hops: one string.
+			for j := range rs[:i] {
+				if slices.Equal(rs[j].Hops, r.Hops) {
+					r.path = rs[j].path
+					break
+				}
+			}
+			if r.path == "" {
+				r.path = r.joinHops()
+			}
 			rs[i] = r
 		}
 		a.results = rs
@@ -403,20 +470,18 @@ func (a *Analyzer) Needed() []Destination {
 	return a.needed
 }
 
-// PathLines joins "name: path" lines, one per destination, in order: the Path of a network
-// finding. Most network checks name the same destinations, so the string is memoised per
-// analyzer by the set of Needed() destinations it covers (ds must point into Needed(); other
-// destinations are joined without memoising).
-func (a *Analyzer) PathLines(ds []*Destination) string {
-	needed := a.Needed()
+// PathLines joins "name: path" lines, one per destination, in the order given: the Path of
+// a network finding. The destinations are indexes into Needed(). Most network checks name
+// the same destinations, so the string is memoised per analyzer by the set of them.
+func (a *Analyzer) PathLines(idx []int) string {
+	if len(idx) == 0 {
+		return ""
+	}
+	results := a.Results()
 	var set uint64
-	memo := len(needed) <= 64
-	for _, d := range ds {
-		i := 0
-		for i < len(needed) && &needed[i] != d {
-			i++
-		}
-		if i == len(needed) || i >= 64 {
+	memo := true
+	for _, i := range idx {
+		if i >= 64 {
 			memo = false
 			break
 		}
@@ -424,42 +489,63 @@ func (a *Analyzer) PathLines(ds []*Destination) string {
 	}
 	if memo {
 		a.mu.Lock()
-		p, ok := a.paths[set]
-		a.mu.Unlock()
-		if ok {
-			return p
+		for _, p := range a.paths[:a.nPaths] {
+			if p.set == set {
+				a.mu.Unlock()
+				return p.text
+			}
 		}
+		a.mu.Unlock()
 	}
-	var rbuf [16]Result
-	results := rbuf[:0]
 	n := 0
-	for i, d := range ds {
-		results = append(results, a.Reach(*d))
-		if i > 0 {
+	for k, i := range idx {
+		if k > 0 {
 			n++
 		}
-		n += len(d.Name()) + len(": ") + len(results[i].Path())
+		n += len(results[i].Dest.Name()) + len(": ") + len(results[i].Path())
 	}
 	var b strings.Builder
 	b.Grow(n)
-	for i, d := range ds {
-		if i > 0 {
+	for k, i := range idx {
+		if k > 0 {
 			b.WriteByte('\n')
 		}
-		b.WriteString(d.Name())
+		b.WriteString(results[i].Dest.Name())
 		b.WriteString(": ")
 		b.WriteString(results[i].Path())
 	}
 	p := b.String()
 	if memo {
 		a.mu.Lock()
-		if a.paths == nil {
-			a.paths = make(map[uint64]string, 4)
+		if a.nPaths < len(a.paths) {
+			a.paths[a.nPaths] = pathLines{set, p}
+			a.nPaths++
 		}
-		a.paths[set] = p
 		a.mu.Unlock()
 	}
 	return p
+}
+
+// pathLines is one memoised PathLines answer.
+type pathLines struct {
+	set  uint64
+	text string
+}
+
+// InternetVia is how the plain internet path leaves the subnet: Reach(d).Via for an
+// internet destination d, without building its Result when another destination already
+// followed that path.
+func (a *Analyzer) InternetVia() Via {
+	if a.setup != nil {
+		return ViaNone
+	}
+	a.mu.Lock()
+	t := a.tail(internetTailKey())
+	a.mu.Unlock()
+	if t != nil {
+		return t.via
+	}
+	return a.Reach(Destination{Service: Internet}).Via
 }
 
 // ReachAll evaluates each destination.

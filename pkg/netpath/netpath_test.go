@@ -1,6 +1,7 @@
 package netpath
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -152,7 +153,7 @@ func TestReach(t *testing.T) {
 				var b strings.Builder
 				b.WriteString(r.Path() + "\n")
 				for _, st := range r.Steps {
-					b.WriteString("  " + string(st.Layer) + " " + string(st.Status) + ": " + st.Message + "\n")
+					b.WriteString("  " + st.Layer.String() + " " + st.Status.String() + ": " + st.Message + "\n")
 				}
 				return b.String()
 			}
@@ -162,7 +163,7 @@ func TestReach(t *testing.T) {
 			if tt.via != "" && r.Via != tt.via {
 				t.Errorf("via %s, want %s\n%s", r.Via, tt.via, dump())
 			}
-			if tt.blockedAt != "" {
+			if tt.blockedAt != 0 {
 				st := r.Step(tt.blockedAt)
 				if st == nil || st.Status != Blocked {
 					t.Errorf("want %s blocked\n%s", tt.blockedAt, dump())
@@ -258,5 +259,20 @@ func TestNeeded(t *testing.T) {
 	want := "ecr.api ecr.dkr s3 secretsmanager logs registry-1.docker.io ssm"
 	if strings.Join(got, " ") != want {
 		t.Errorf("Needed = %v, want %s", got, want)
+	}
+}
+
+// tfSprintf stands in for fmt.Sprintf in the fixes' Terraform: same text, odd ids included.
+func TestTFSprintf(t *testing.T) {
+	format := "resource \"x\" %q {\n  a = %q\n  b = [%s]\n}\n"
+	for _, args := range [][]string{
+		{"ecr_api", "vpc-0123", "\"sg-1\""},
+		{"", "quote\"back\\slash", ""},
+		{"tab\there", "日本語", "é\x01"},
+	} {
+		want := fmt.Sprintf(format, args[0], args[1], args[2])
+		if got := tfSprintf(format, args...); got != want {
+			t.Errorf("got %q, want %q", got, want)
+		}
 	}
 }

@@ -37,12 +37,12 @@ func (a *Analyzer) routeTable(subnetID, vpcID string) (*ec2types.RouteTable, boo
 func lookup(rt *ec2types.RouteTable, d destSet) (*ec2types.Route, string) {
 	var best *ec2types.Route
 	bestBits := -1
-	bestDest := ""
+	var bestCIDR netip.Prefix // the best CIDR route's, named once the search is over
 	for i := range rt.Routes {
 		r := &rt.Routes[i]
 		if pl := deref(r.DestinationPrefixListId); pl != "" {
 			if d.plID != "" && pl == d.plID && bestBits < 33 {
-				best, bestBits, bestDest = r, 33, pl
+				best, bestBits = r, 33
 			}
 			continue
 		}
@@ -51,10 +51,21 @@ func lookup(rt *ec2types.RouteTable, d destSet) (*ec2types.Route, string) {
 			continue
 		}
 		if d.matchCIDR(c) == yes && c.Bits() > bestBits {
-			best, bestBits, bestDest = r, c.Bits(), c.String()
+			best, bestBits, bestCIDR = r, c.Bits(), c
 		}
 	}
-	return best, bestDest
+	switch {
+	case best == nil:
+		return nil, ""
+	case bestBits == 33:
+		return best, d.plID
+	}
+	// A route's CIDR is almost always written canonically: then it is the name as it stands.
+	var buf [48]byte
+	if s := deref(best.DestinationCidrBlock); string(bestCIDR.AppendTo(buf[:0])) == s {
+		return best, s
+	}
+	return best, bestCIDR.String()
 }
 
 // target names a route's target and its kind.
@@ -95,28 +106,76 @@ func target(r *ec2types.Route) (id, kind string) {
 
 func routeText(dest string, r *ec2types.Route) string {
 	id, _ := target(r)
-	s := dest + " → " + id
 	if r.State == ec2types.RouteStateBlackhole {
-		s += ", blackhole"
+		return dest + " → " + id + ", blackhole"
 	}
-	return s
+	return dest + " → " + id
+}
+
+// summarizeRoutes lists a table's routes (the first 12) for evidence. The internet and S3
+// paths often cross the same tables: each table is summarised once per analyzer.
+func (a *Analyzer) summarizeRoutes(rt *ec2types.RouteTable) string {
+	for _, s := range a.summaries[:a.nSummaries] {
+		if s.rt == rt {
+			return s.text
+		}
+	}
+	text := summarizeRoutes(rt)
+	if a.nSummaries < len(a.summaries) {
+		a.summaries[a.nSummaries] = routeSummary{rt, text}
+		a.nSummaries++
+	}
+	return text
+}
+
+// routeSummary is one memoised summarizeRoutes answer.
+type routeSummary struct {
+	rt   *ec2types.RouteTable
+	text string
 }
 
 func summarizeRoutes(rt *ec2types.RouteTable) string {
-	var parts []string
-	for i := range rt.Routes {
-		r := &rt.Routes[i]
-		dest := firstNonEmpty(deref(r.DestinationCidrBlock), deref(r.DestinationIpv6CidrBlock), deref(r.DestinationPrefixListId))
-		parts = append(parts, routeText(dest, r))
-		if len(parts) == 12 {
-			parts = append(parts, "…")
-			break
-		}
-	}
-	if len(parts) == 0 {
+	const max = 12
+	routes := rt.Routes
+	if len(routes) == 0 {
 		return "(no routes)"
 	}
-	return strings.Join(parts, "; ")
+	if len(routes) > max {
+		routes = routes[:max]
+	}
+	dest := func(r *ec2types.Route) string {
+		return firstNonEmpty(deref(r.DestinationCidrBlock), deref(r.DestinationIpv6CidrBlock), deref(r.DestinationPrefixListId))
+	}
+	// Sized first, written once: "dest → target[, blackhole]" joined by "; ", with "; …"
+	// after the twelfth route.
+	n := 0
+	for i := range routes {
+		r := &routes[i]
+		id, _ := target(r)
+		n += len("; ") + len(dest(r)) + len(" → ") + len(id)
+		if r.State == ec2types.RouteStateBlackhole {
+			n += len(", blackhole")
+		}
+	}
+	var b strings.Builder
+	b.Grow(n + len("; …"))
+	for i := range routes {
+		r := &routes[i]
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		id, _ := target(r)
+		b.WriteString(dest(r))
+		b.WriteString(" → ")
+		b.WriteString(id)
+		if r.State == ec2types.RouteStateBlackhole {
+			b.WriteString(", blackhole")
+		}
+	}
+	if len(routes) == max {
+		b.WriteString("; …")
+	}
+	return b.String()
 }
 
 // rtNote is the hop note for a route table: which route decided, and whether the table is
@@ -136,11 +195,28 @@ type tailKey struct {
 	startHops int
 }
 
-// tail is what reachInternet appended to a Result.
+// internetTailKey names the tail of the plain internet path (after the subnet hop), which
+// interface services without an endpoint share.
+func internetTailKey() tailKey { return tailKey{dest: internetDest().name, startHops: 1} }
+
+// tail is what reachInternet appended to a Result: the route part (way, shared with other
+// tails that leave by the same route), then the rest (the security group and NACL steps).
 type tail struct {
+	key   tailKey
 	via   Via
+	way   *way
 	hops  []Hop
 	steps []Step
+}
+
+// tail returns reachInternet's memoised answer for k, or nil.
+func (a *Analyzer) tail(k tailKey) *tail {
+	for i := range a.tails[:a.nTails] {
+		if a.tails[i].key == k {
+			return &a.tails[i]
+		}
+	}
+	return nil
 }
 
 // reachInternet follows the route table to an IGW or a NAT gateway and then checks the task's
@@ -159,45 +235,127 @@ func (a *Analyzer) reachInternet(r *Result, d destSet, dns bool) {
 		dns = true
 	}
 	k := tailKey{dest: d.name, s3: r.Dest.Service == S3, startHops: len(r.Hops)}
-	if t, ok := a.tails[k]; ok {
+	if t := a.tail(k); t != nil {
 		r.Via = t.via
+		if t.way != nil {
+			r.Hops = append(r.Hops, t.way.hops...)
+			r.Steps = append(r.Steps, t.way.steps...)
+		}
 		r.Hops = append(r.Hops, t.hops...)
 		r.Steps = append(r.Steps, t.steps...)
 		return
 	}
 	h0, s0 := len(r.Hops), len(r.Steps)
-	a.walkInternet(r, d, dns)
+	w := a.walkInternet(r, d, dns)
+	if a.nTails == len(a.tails) {
+		return
+	}
+	if w != nil {
+		h0 += len(w.hops)
+		s0 += len(w.steps)
+	}
 	// Steps are values, but their slices would be shared between Results: clip them so that
 	// an append on one Result's copy can never write into another's.
-	for i := s0; i < len(r.Steps); i++ {
-		r.Steps[i].Evidence = slices.Clip(r.Steps[i].Evidence)
-		r.Steps[i].Needs = slices.Clip(r.Steps[i].Needs)
+	t := tail{key: k, via: r.Via, way: w, hops: slices.Clone(r.Hops[h0:]), steps: slices.Clone(r.Steps[s0:])}
+	for i := range t.steps {
+		t.steps[i].Evidence = slices.Clip(t.steps[i].Evidence)
+		t.steps[i].Needs = slices.Clip(t.steps[i].Needs)
 	}
-	if a.tails == nil {
-		a.tails = map[tailKey]tail{}
-	}
-	a.tails[k] = tail{via: r.Via, hops: slices.Clone(r.Hops[h0:]), steps: slices.Clone(r.Steps[s0:])}
+	a.tails[a.nTails] = t
+	a.nTails++
 }
 
-func (a *Analyzer) walkInternet(r *Result, d destSet, dns bool) {
+// walkInternet is reachInternet without its memo. It returns the memoised route part it
+// appended (nil when there was none, or no room to keep it).
+func (a *Analyzer) walkInternet(r *Result, d destSet, dns bool) *way {
 	if !dns {
 		a.addDNS(r)
 	}
 	rt, explicit := a.routeTable(a.SubnetID(), a.vpcID)
 	if rt == nil {
 		r.add(a.missing(LayerRoute, srcRT, "", "the route table of "+a.SubnetID(), a.SubnetID()+" のルートテーブル"))
-		return
+		return nil
 	}
+	route, dest := lookup(rt, d)
+	k := wayKey{route: route, dest: dest}
+	if route == nil {
+		k.dest = d.name // the message names the destination that has no route
+	}
+	w := a.way(k)
+	more := false
+	if w != nil {
+		r.Via = w.via
+		r.Hops = append(r.Hops, w.hops...)
+		r.Steps = append(r.Steps, w.steps...)
+		more = w.more
+	} else {
+		h0, s0 := len(r.Hops), len(r.Steps)
+		more = a.walkRoute(r, d, rt, explicit, route, dest)
+		w = a.keepWay(k, r, h0, s0, more)
+	}
+	if more {
+		a.addSGAndNACL(r, d, nil)
+	}
+	return w
+}
+
+// wayKey names one walkRoute answer: the route that matched (nil: none) and the destination
+// it matched as.
+type wayKey struct {
+	route *ec2types.Route
+	dest  string
+}
+
+// way is what walkRoute appended to a Result, and whether the security groups and NACLs
+// come next.
+type way struct {
+	key   wayKey
+	via   Via
+	hops  []Hop
+	steps []Step
+	more  bool
+}
+
+// way returns walkRoute's memoised answer for k, or nil. The internet and S3 paths usually
+// leave by the same default route: the route, NAT and public-IP steps are then the same.
+func (a *Analyzer) way(k wayKey) *way {
+	for i := range a.ways[:a.nWays] {
+		if a.ways[i].key == k {
+			return &a.ways[i]
+		}
+	}
+	return nil
+}
+
+// keepWay memoises what walkRoute appended to r after h0 hops and s0 steps, and returns it
+// (nil when the memo is full).
+func (a *Analyzer) keepWay(k wayKey, r *Result, h0, s0 int, more bool) *way {
+	if a.nWays == len(a.ways) {
+		return nil
+	}
+	steps := slices.Clone(r.Steps[s0:])
+	for i := range steps {
+		steps[i].Evidence = slices.Clip(steps[i].Evidence)
+		steps[i].Needs = slices.Clip(steps[i].Needs)
+	}
+	a.ways[a.nWays] = way{key: k, via: r.Via, hops: slices.Clone(r.Hops[h0:]), steps: steps, more: more}
+	a.nWays++
+	return &a.ways[a.nWays-1]
+}
+
+// walkRoute follows the route the task subnet's table rt picked for d (nil: none) to an
+// internet gateway or a NAT gateway. It reports whether the path goes on to the security
+// groups and NACLs.
+func (a *Analyzer) walkRoute(r *Result, d destSet, rt *ec2types.RouteTable, explicit bool, route *ec2types.Route, dest string) bool {
 	rtID := deref(rt.RouteTableId)
 	assoc := "main route table of " + a.vpcID
 	if explicit {
 		assoc = "explicitly associated with " + a.SubnetID()
 	}
-	ev := []finding.Evidence{
-		{Source: srcRT, Ref: rtID, Key: "association", Value: assoc},
-		{Source: srcRT, Ref: rtID, Key: "routes", Value: summarizeRoutes(rt)},
-	}
-	route, dest := lookup(rt, d)
+	// Sized for the route that decides, appended below.
+	ev := append(make([]finding.Evidence, 0, 3),
+		finding.Evidence{Source: srcRT, Ref: rtID, Key: "association", Value: assoc},
+		finding.Evidence{Source: srcRT, Ref: rtID, Key: "routes", Value: a.summarizeRoutes(rt)})
 	if route == nil {
 		msg := rtID + " (" + assoc + ") has no route to " + d.name
 		msgJA := rtID + "（" + assocJA(explicit, a.SubnetID(), a.vpcID) + "）に " + d.nameJA() + " へのルートがありません"
@@ -210,12 +368,13 @@ func (a *Analyzer) walkInternet(r *Result, d destSet, dns bool) {
 		}
 		r.Hops = append(r.Hops, Hop{ID: rtID, Note: rtNote(explicit, "no route to 0.0.0.0/0")})
 		r.add(Step{Layer: LayerRoute, Status: Blocked, Message: msg, MessageJA: msgJA, Evidence: ev, Cause: cause.NetworkNoRoute, Fix: a.fixRoute(rtID)})
-		return
+		return false
 	}
 	tid, kind := target(route)
-	ev = append(ev, finding.Evidence{Source: srcRT, Ref: rtID, Key: "route", Value: routeText(dest, route)})
+	rtext := routeText(dest, route)
+	ev = append(ev, finding.Evidence{Source: srcRT, Ref: rtID, Key: "route", Value: rtext})
 	if route.State == ec2types.RouteStateBlackhole {
-		r.Hops = append(r.Hops, Hop{ID: rtID, Note: rtNote(explicit, routeText(dest, route))})
+		r.Hops = append(r.Hops, Hop{ID: rtID, Note: rtNote(explicit, rtext)})
 		r.add(Step{Layer: LayerRoute, Status: Blocked, Cause: cause.NetworkNoRoute, Evidence: ev, Fix: a.fixRoute(rtID),
 			Message:   rtID + " routes " + dest + " to " + tid + ", which is a blackhole (its target was deleted or is not working)",
 			MessageJA: rtID + " は " + dest + " を " + tid + " へルーティングしていますが、ブラックホールです（ターゲットが削除されたか動作していません）"})
@@ -223,22 +382,22 @@ func (a *Analyzer) walkInternet(r *Result, d destSet, dns bool) {
 			// Say why: a failed or deleted NAT gateway turns its routes into blackholes.
 			r.add(a.natStep(r, tid))
 		}
-		return
+		return false
 	}
 	switch kind {
 	case "igw":
 		r.Via = ViaInternetGateway
-		r.Hops = append(r.Hops, Hop{ID: rtID, Note: rtNote(explicit, routeText(dest, route))})
+		r.Hops = append(r.Hops, Hop{ID: rtID, Note: rtNote(explicit, rtext)})
 		if igw := a.igws.get(tid); igw != nil && !attachedTo(igw, a.vpcID) {
 			r.add(Step{Layer: LayerRoute, Status: Blocked, Cause: cause.NetworkNoRoute, Evidence: append(ev, finding.Evidence{Source: "ec2:DescribeInternetGateways", Ref: tid, Key: "attachments", Value: "not attached to " + a.vpcID}), Fix: a.fixRoute(rtID),
 				Message: tid + " is not attached to " + a.vpcID, MessageJA: tid + " が " + a.vpcID + " にアタッチされていません"})
-			return
+			return false
 		}
 		r.add(Step{Layer: LayerRoute, Status: OK, Evidence: ev, Message: rtID + " routes " + dest + " to the internet gateway " + tid, MessageJA: rtID + " は " + dest + " をインターネットゲートウェイ " + tid + " へルーティングしています"})
 		r.add(a.publicIPStep(r, tid))
 	case "nat":
 		r.Via = ViaNATGateway
-		note := routeText(dest, route)
+		note := rtext
 		if n := a.nats.get(tid); n != nil {
 			note += ", " + string(n.State)
 		}
@@ -247,12 +406,12 @@ func (a *Analyzer) walkInternet(r *Result, d destSet, dns bool) {
 		r.add(a.natStep(r, tid))
 	default:
 		r.Via = ViaOutsideModel
-		r.Hops = append(r.Hops, Hop{ID: rtID, Note: rtNote(explicit, routeText(dest, route))}, Hop{ID: "?", Note: "path leaves the model"})
+		r.Hops = append(r.Hops, Hop{ID: rtID, Note: rtNote(explicit, rtext)}, Hop{ID: "?", Note: "path leaves the model"})
 		r.add(Step{Layer: LayerRoute, Status: Unknown, Evidence: ev, Needs: farSide(tid),
 			Message:   "cannot decide: " + rtID + " routes " + dest + " to " + tid + "; the path leaves the model (transit gateway, peering, appliance ENI or VPN): check the far side, e.g. with VPC Reachability Analyzer",
 			MessageJA: "判定できません: " + rtID + " は " + dest + " を " + tid + " へルーティングしており、経路がモデルの外に出ます（Transit Gateway・ピアリング・アプライアンス ENI・VPN）。先の経路を Reachability Analyzer などで確認してください"})
 	}
-	a.addSGAndNACL(r, d, nil)
+	return true
 }
 
 func assocJA(explicit bool, subnet, vpc string) string {
@@ -274,7 +433,7 @@ func attachedTo(igw *ec2types.InternetGateway, vpc string) bool {
 // publicIPStep: an IGW only carries traffic of an ENI that has a public IP.
 func (a *Analyzer) publicIPStep(r *Result, igw string) Step {
 	ctx := a.eni
-	ev := []finding.Evidence{}
+	ev := make([]finding.Evidence, 0, 1)
 	if ctx.Source == "instance" {
 		ev = append(ev, finding.Evidence{Source: "ec2:DescribeInstances", Ref: deref(a.s.Instance.InstanceId), Key: "PublicIpAddress", Value: firstNonEmpty(ctx.PublicIP, "(none)")})
 		if ctx.PublicIP == "" {
@@ -324,7 +483,9 @@ func (a *Analyzer) natStep(r *Result, id string) Step {
 	}
 	nsub := deref(n.SubnetId)
 	r.Hops = append(r.Hops, Hop{ID: id + " in " + nsub})
-	ev := []finding.Evidence{{Source: srcNAT, Ref: id, Key: "State", Value: string(n.State)}, {Source: srcNAT, Ref: id, Key: "SubnetId", Value: nsub}}
+	// Sized for the NAT subnet's routes, appended below.
+	ev := append(make([]finding.Evidence, 0, 3),
+		finding.Evidence{Source: srcNAT, Ref: id, Key: "State", Value: string(n.State)}, finding.Evidence{Source: srcNAT, Ref: id, Key: "SubnetId", Value: nsub})
 	if n.State != ec2types.NatGatewayStateAvailable {
 		if fm := deref(n.FailureMessage); fm != "" {
 			ev = append(ev, finding.Evidence{Source: srcNAT, Ref: id, Key: "FailureMessage", Value: fm})
@@ -348,7 +509,7 @@ func (a *Analyzer) natStep(r *Result, id string) Step {
 		return a.missing(LayerNAT, srcRT, "", "the route table of the NAT gateway's subnet "+nsub, "NAT ゲートウェイのサブネット "+nsub+" のルートテーブル")
 	}
 	rtID := deref(rt.RouteTableId)
-	ev = append(ev, finding.Evidence{Source: srcRT, Ref: rtID, Key: "routes", Value: summarizeRoutes(rt)})
+	ev = append(ev, finding.Evidence{Source: srcRT, Ref: rtID, Key: "routes", Value: a.summarizeRoutes(rt)})
 	route, dest := lookup(rt, internetDest())
 	if route == nil || route.State == ec2types.RouteStateBlackhole {
 		note := "no route to 0.0.0.0/0"
@@ -414,6 +575,36 @@ func (a *Analyzer) sgStep(r *Result, d destSet) Step {
 		MessageJA: strings.Join(groups, ", ") + " のアウトバウンドルールに " + d.nameJA() + " への TCP 443 を許可するものがありません"}
 }
 
+// ephText is the ephemeral range of the evidence keys and messages.
+var ephText = itoa(ephLo) + "-" + itoa(ephHi)
+
+// naclDir is one direction a NACL step evaluates: the task subnet's ACL out to the
+// destination and back, and for an endpoint in another subnet, that subnet's ACL in from the
+// task and back out.
+type naclDir struct {
+	dec      ruleDecision
+	acl      string
+	egress   bool
+	from, to int32
+	peer     destSet
+	// epSubnet is the endpoint subnet of the last two directions ("" for the first two).
+	epSubnet string
+}
+
+// text says what the direction carries, for a step that blocks or is undecided (a passing
+// step does not name them: they are only worded when needed).
+func (dr *naclDir) text(a *Analyzer, d destSet) (en, ja string) {
+	switch {
+	case dr.epSubnet == "" && dr.egress:
+		return "outbound TCP 443 to " + d.name + " from " + a.SubnetID(), a.SubnetID() + " から " + d.nameJA() + " へのアウトバウンド TCP 443"
+	case dr.epSubnet == "":
+		return "inbound return traffic (TCP " + ephText + ") from " + d.name + " to " + a.SubnetID(), d.nameJA() + " から " + a.SubnetID() + " への戻り通信（TCP " + ephText + "）"
+	case !dr.egress:
+		return "inbound TCP 443 from the task into the endpoint subnet " + dr.epSubnet, "タスクからエンドポイントのサブネット " + dr.epSubnet + " へのインバウンド TCP 443"
+	}
+	return "return traffic from the endpoint subnet " + dr.epSubnet + " to the task", "エンドポイントのサブネット " + dr.epSubnet + " からタスクへの戻り通信"
+}
+
 func (a *Analyzer) naclStep(d destSet, ep *endpointTarget) Step {
 	acl := a.naclFor(a.SubnetID(), a.vpcID)
 	if acl == nil {
@@ -424,19 +615,12 @@ func (a *Analyzer) naclStep(d destSet, ep *endpointTarget) Step {
 	back := naclEval(acl, false, d, ephLo, ephHi)
 	ev := []finding.Evidence{
 		{Source: srcACL, Ref: id, Key: "egress tcp 443 → " + d.name, Value: out.rule},
-		{Source: srcACL, Ref: id, Key: "ingress tcp " + itoa(ephLo) + "-" + itoa(ephHi) + " ← " + d.name, Value: back.rule},
+		{Source: srcACL, Ref: id, Key: "ingress tcp " + ephText + " ← " + d.name, Value: back.rule},
 	}
-	type dirRes struct {
-		dec        ruleDecision
-		acl, en, j string
-		egress     bool
-		from, to   int32
-		peer       destSet
-	}
-	dirs := []dirRes{
-		{out, id, "outbound TCP 443 to " + d.name + " from " + a.SubnetID(), a.SubnetID() + " から " + d.nameJA() + " へのアウトバウンド TCP 443", true, 443, 443, d},
-		{back, id, "inbound return traffic (TCP " + itoa(ephLo) + "-" + itoa(ephHi) + ") from " + d.name + " to " + a.SubnetID(), d.nameJA() + " から " + a.SubnetID() + " への戻り通信（TCP " + itoa(ephLo) + "-" + itoa(ephHi) + "）", false, 1024, 65535, d},
-	}
+	var dbuf [4]naclDir
+	dirs := append(dbuf[:0],
+		naclDir{dec: out, acl: id, egress: true, from: 443, to: 443, peer: d},
+		naclDir{dec: back, acl: id, egress: false, from: 1024, to: 65535, peer: d})
 	if ep != nil && ep.subnet != "" && ep.subnet != a.SubnetID() {
 		if eacl := a.naclFor(ep.subnet, a.vpcID); eacl != nil && deref(eacl.NetworkAclId) != id {
 			src := a.taskSource()
@@ -446,22 +630,24 @@ func (a *Analyzer) naclStep(d destSet, ep *endpointTarget) Step {
 			ev = append(ev, finding.Evidence{Source: srcACL, Ref: eid, Key: "ingress tcp 443 ← " + src.name, Value: in.rule},
 				finding.Evidence{Source: srcACL, Ref: eid, Key: "egress tcp ephemeral → " + src.name, Value: ret.rule})
 			dirs = append(dirs,
-				dirRes{in, eid, "inbound TCP 443 from the task into the endpoint subnet " + ep.subnet, "タスクからエンドポイントのサブネット " + ep.subnet + " へのインバウンド TCP 443", false, 443, 443, src},
-				dirRes{ret, eid, "return traffic from the endpoint subnet " + ep.subnet + " to the task", "エンドポイントのサブネット " + ep.subnet + " からタスクへの戻り通信", true, 1024, 65535, src})
+				naclDir{dec: in, acl: eid, egress: false, from: 443, to: 443, peer: src, epSubnet: ep.subnet},
+				naclDir{dec: ret, acl: eid, egress: true, from: 1024, to: 65535, peer: src, epSubnet: ep.subnet})
 		}
 	}
-	for _, dr := range dirs {
-		if dr.dec.v == no {
+	for i := range dirs {
+		if dr := &dirs[i]; dr.dec.v == no {
+			en, ja := dr.text(a, d)
 			return Step{Layer: LayerNACL, Status: Blocked, Cause: cause.NetworkNoRoute, Evidence: ev, Fix: a.fixNACL(dr.acl, dr.egress, dr.from, dr.to, dr.peer),
-				Message:   "network ACL " + dr.acl + " denies " + dr.en + ": " + dr.dec.rule,
-				MessageJA: "ネットワーク ACL " + dr.acl + " が" + dr.j + "を拒否しています: " + dr.dec.rule}
+				Message:   "network ACL " + dr.acl + " denies " + en + ": " + dr.dec.rule,
+				MessageJA: "ネットワーク ACL " + dr.acl + " が" + ja + "を拒否しています: " + dr.dec.rule}
 		}
 	}
-	for _, dr := range dirs {
-		if dr.dec.v == maybe {
+	for i := range dirs {
+		if dr := &dirs[i]; dr.dec.v == maybe {
+			en, ja := dr.text(a, d)
 			return Step{Layer: LayerNACL, Status: Unknown, Evidence: ev, Needs: []string{"ec2:GetManagedPrefixListEntries"},
-				Message:   "cannot decide whether network ACL " + dr.acl + " allows " + dr.en + ": " + dr.dec.rule,
-				MessageJA: "ネットワーク ACL " + dr.acl + " が" + dr.j + "を許可するか決められません: " + dr.dec.rule}
+				Message:   "cannot decide whether network ACL " + dr.acl + " allows " + en + ": " + dr.dec.rule,
+				MessageJA: "ネットワーク ACL " + dr.acl + " が" + ja + "を許可するか決められません: " + dr.dec.rule}
 		}
 	}
 	return Step{Layer: LayerNACL, Status: OK, Evidence: ev,
@@ -508,7 +694,7 @@ func (a *Analyzer) walkDNS() Step {
 	if a.vpc == nil {
 		return a.missing(LayerDNS, "ec2:DescribeVpcs", a.vpcID, "VPC "+a.vpcID, "VPC "+a.vpcID)
 	}
-	ev := []finding.Evidence{}
+	ev := make([]finding.Evidence, 0, 3)
 	custom := a.customDNS()
 	if custom != "" {
 		ev = append(ev, finding.Evidence{Source: "ec2:DescribeDhcpOptions", Ref: deref(a.vpc.DhcpOptionsId), Key: "domain-name-servers", Value: custom})

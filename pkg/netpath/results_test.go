@@ -22,6 +22,8 @@ func TestResultsShared(t *testing.T) {
 			for _, d := range a.Needed() {
 				a.Reach(d)
 			}
+			a.InternetVia()
+			a.PathLines([]int{0, 1})
 		}()
 	}
 	wg.Wait()
@@ -29,6 +31,12 @@ func TestResultsShared(t *testing.T) {
 		if &got[g][0] != &got[0][0] {
 			t.Fatalf("goroutine %d got its own results", g)
 		}
+	}
+	if via := a.Reach(Destination{Service: Internet, Host: "example.com"}).Via; a.InternetVia() != via {
+		t.Errorf("InternetVia %s, Reach says %s", a.InternetVia(), via)
+	}
+	if want := a.Needed()[0].Name() + ": " + got[0][0].Path() + "\n" + a.Needed()[1].Name() + ": " + got[0][1].Path(); a.PathLines([]int{0, 1}) != want {
+		t.Errorf("PathLines: %q, want %q", a.PathLines([]int{0, 1}), want)
 	}
 	for i, d := range a.Needed() {
 		r := a.Reach(d)

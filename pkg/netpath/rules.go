@@ -1,9 +1,9 @@
 package netpath
 
 import (
-	"fmt"
+	"cmp"
 	"net/netip"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -153,15 +153,27 @@ func (a *Analyzer) bestPermission(groups []string, key string, perms func(*ec2ty
 		if len(ps) == 0 {
 			ev = append(ev, finding.Evidence{Source: "ec2:DescribeSecurityGroups", Ref: gid, Key: key, Value: "(none)"})
 		}
-		for _, p := range ps {
-			ev = appendPerm(ev, &more, gid, key, p)
+		for i := range ps {
+			p := &ps[i]
+			desc := ""
+			if len(ev) < maxRuleEvidence {
+				desc = describePerm(p)
+				ev = append(ev, finding.Evidence{Source: "ec2:DescribeSecurityGroups", Ref: gid, Key: key, Value: desc})
+			} else {
+				// Describing every rule of a large group would be the analysis's main
+				// cost: past the cap, rules are only counted.
+				more++
+			}
 			pv := portCovers(deref(p.IpProtocol), p.FromPort, p.ToPort, 443, 443)
 			if pv == no {
 				continue
 			}
-			v := min(pv, peer(p))
+			v := min(pv, peer(*p))
 			if v > best.v {
-				best = ruleDecision{v: v, rule: describePerm(p), ref: gid}
+				if desc == "" {
+					desc = describePerm(p)
+				}
+				best = ruleDecision{v: v, rule: desc, ref: gid}
 			}
 		}
 	}
@@ -249,13 +261,16 @@ func (a *Analyzer) naclFor(subnetID, vpcID string) *ec2types.NetworkAcl {
 // that matches decides. A rule that may match (an unknown public address against a narrow
 // CIDR) before a deciding rule of the other action leaves the answer undecided.
 func naclEval(acl *ec2types.NetworkAcl, egress bool, peer destSet, lo, hi int32) ruleDecision {
-	entries := make([]ec2types.NetworkAclEntry, 0, len(acl.Entries))
-	for _, e := range acl.Entries {
-		if e.Egress != nil && *e.Egress == egress {
+	// Every NACL step evaluates two directions, for every destination: the direction's
+	// entries are sorted as pointers, in a buffer that a usual NACL fits.
+	var buf [16]*ec2types.NetworkAclEntry
+	entries := buf[:0]
+	for i := range acl.Entries {
+		if e := &acl.Entries[i]; e.Egress != nil && *e.Egress == egress {
 			entries = append(entries, e)
 		}
 	}
-	sort.SliceStable(entries, func(i, j int) bool { return num(entries[i].RuleNumber) < num(entries[j].RuleNumber) })
+	slices.SortStableFunc(entries, func(x, y *ec2types.NetworkAclEntry) int { return cmp.Compare(num(x.RuleNumber), num(y.RuleNumber)) })
 	var maybes []string
 	maybeAllow, maybeDeny := false, false
 	for _, e := range entries {
@@ -309,42 +324,47 @@ func num(p *int32) int32 {
 	return *p
 }
 
-func describePerm(p ec2types.IpPermission) string {
-	proto := deref(p.IpProtocol)
-	var b strings.Builder
-	switch proto {
+// describePerm and describeEntry name the rules quoted as evidence and in messages, for
+// every rule read: each is written into a stack buffer and allocated once, as the string.
+func describePerm(p *ec2types.IpPermission) string {
+	var buf [128]byte
+	b := buf[:0]
+	switch proto := deref(p.IpProtocol); proto {
 	case "-1":
-		b.WriteString("all traffic")
+		b = append(b, "all traffic"...)
 	default:
-		b.WriteString(proto)
+		b = append(b, proto...)
 		if p.FromPort != nil && p.ToPort != nil {
-			if *p.FromPort == *p.ToPort {
-				fmt.Fprintf(&b, " %d", *p.FromPort)
-			} else {
-				fmt.Fprintf(&b, " %d-%d", *p.FromPort, *p.ToPort)
+			b = append(b, ' ')
+			b = strconv.AppendInt(b, int64(*p.FromPort), 10)
+			if *p.FromPort != *p.ToPort {
+				b = append(b, '-')
+				b = strconv.AppendInt(b, int64(*p.ToPort), 10)
 			}
 		}
 	}
-	var t []string
+	sep := " ↔ "
+	target := func(t string) {
+		b = append(b, sep...)
+		b = append(b, t...)
+		sep = ", "
+	}
 	for _, r := range p.IpRanges {
-		t = append(t, deref(r.CidrIp))
+		target(deref(r.CidrIp))
 	}
 	for _, r := range p.Ipv6Ranges {
-		t = append(t, deref(r.CidrIpv6))
+		target(deref(r.CidrIpv6))
 	}
 	for _, r := range p.PrefixListIds {
-		t = append(t, deref(r.PrefixListId))
+		target(deref(r.PrefixListId))
 	}
 	for _, r := range p.UserIdGroupPairs {
-		t = append(t, deref(r.GroupId))
+		target(deref(r.GroupId))
 	}
-	if len(t) > 0 {
-		b.WriteString(" ↔ " + strings.Join(t, ", "))
-	}
-	return b.String()
+	return string(b)
 }
 
-func describeEntry(e ec2types.NetworkAclEntry) string {
+func describeEntry(e *ec2types.NetworkAclEntry) string {
 	proto := deref(e.Protocol)
 	switch proto {
 	case "-1":
@@ -354,31 +374,29 @@ func describeEntry(e ec2types.NetworkAclEntry) string {
 	case "17":
 		proto = "udp"
 	}
-	// One concatenation rather than fmt.Sprintf: the deciding rule of every NACL step is
-	// described, for every destination.
-	from, to := "", ""
+	var buf [96]byte
+	b := append(buf[:0], '#')
+	b = strconv.AppendInt(b, int64(num(e.RuleNumber)), 10)
+	b = append(b, ' ')
+	b = append(b, e.RuleAction...)
+	b = append(b, ' ')
+	b = append(b, proto...)
 	if e.PortRange != nil && e.PortRange.From != nil && e.PortRange.To != nil {
-		from = " " + strconv.Itoa(int(*e.PortRange.From))
+		b = append(b, ' ')
+		b = strconv.AppendInt(b, int64(*e.PortRange.From), 10)
 		if *e.PortRange.To != *e.PortRange.From {
-			to = "-" + strconv.Itoa(int(*e.PortRange.To))
+			b = append(b, '-')
+			b = strconv.AppendInt(b, int64(*e.PortRange.To), 10)
 		}
 	}
-	return "#" + strconv.Itoa(int(num(e.RuleNumber))) + " " + string(e.RuleAction) + " " + proto + from + to + " " + deref(e.CidrBlock)
+	b = append(b, ' ')
+	b = append(b, deref(e.CidrBlock)...)
+	return string(b)
 }
 
 // maxRuleEvidence bounds the rules quoted as evidence; the deciding rule is named in the
 // message anyway, and a group of hundreds of rules should not flood the report.
 const maxRuleEvidence = 8
-
-// appendPerm quotes a rule as evidence until the cap, then only counts it (describing every
-// rule of a large group is the analysis's main cost otherwise).
-func appendPerm(ev []finding.Evidence, more *int, gid, key string, p ec2types.IpPermission) []finding.Evidence {
-	if len(ev) < maxRuleEvidence {
-		return append(ev, finding.Evidence{Source: "ec2:DescribeSecurityGroups", Ref: gid, Key: key, Value: describePerm(p)})
-	}
-	*more++
-	return ev
-}
 
 // moreEvidence notes how many rules were not quoted.
 func moreEvidence(ev []finding.Evidence, more int) []finding.Evidence {

@@ -1,6 +1,7 @@
 package netpath
 
 import (
+	"slices"
 	"sort"
 	"strings"
 
@@ -60,15 +61,27 @@ func (d Destination) Name() string {
 // (com.amazonaws.cn-north-1.logs, com.amazonaws.cn-north-1.s3 for the gateway endpoint):
 // see `aws ec2 describe-vpc-endpoint-services` in cn-north-1 and aws-cdk#16139.
 func ServiceName(region string, svc Service) string {
-	if strings.HasPrefix(region, "cn-") && (svc == ECRAPI || svc == ECRDKR) {
-		return "cn.com.amazonaws." + region + "." + string(svc)
-	}
-	return "com.amazonaws." + region + "." + string(svc)
+	return servicePrefix(region, svc) + region + "." + string(svc)
 }
 
-// serviceNames are the names an endpoint for svc may carry (both spellings in China).
-func serviceNames(region string, svc Service) []string {
-	return []string{"com.amazonaws." + region + "." + string(svc), "cn.com.amazonaws." + region + "." + string(svc)}
+// servicePrefix is what ServiceName puts before the region.
+func servicePrefix(region string, svc Service) string {
+	if strings.HasPrefix(region, "cn-") && (svc == ECRAPI || svc == ECRDKR) {
+		return "cn.com.amazonaws."
+	}
+	return "com.amazonaws."
+}
+
+// isServiceName reports whether an endpoint's service name is svc's in region, in either
+// spelling (China prefixes some with "cn."): a comparison, not a list of names built per
+// endpoint looked at.
+func isServiceName(name, region string, svc Service) bool {
+	rest, ok := strings.CutPrefix(strings.TrimPrefix(name, "cn."), "com.amazonaws.")
+	if !ok {
+		return false
+	}
+	rest, ok = strings.CutPrefix(rest, region)
+	return ok && len(rest) == 1+len(svc) && rest[0] == '.' && rest[1:] == string(svc)
 }
 
 // LayerBucket is the S3 bucket ECR serves image layers from in a region.
@@ -86,6 +99,18 @@ func dnsSuffix(region string) string {
 // secrets need Secrets Manager or SSM; awslogs needs CloudWatch Logs. The order is stable.
 func Needed(s *snapshot.Snapshot) []Destination { return neededWith(s, nil) }
 
+// The calls an endpoint policy must allow, per service: shared by every Destination (whose
+// lists are read-only), so that listing the destinations does not rebuild them.
+var (
+	actionsECRAPI  = []string{"ecr:GetAuthorizationToken"}
+	actionsECRDKR  = []string{"ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"}
+	actionsS3      = []string{"s3:GetObject"}
+	actionsLogs    = []string{"logs:CreateLogStream", "logs:PutLogEvents"}
+	actionsSSM     = []string{"ssm:GetParameters"}
+	actionsSecrets = []string{"secretsmanager:GetSecretValue"}
+	anyResource    = []string{"*"}
+)
+
 // neededWith is Needed with a chosen image parser (nil: imageref.Parse), so that a caller
 // that memoises parsing (pkg/check) does not parse every image again.
 func neededWith(s *snapshot.Snapshot, parse func(string) (imageref.Ref, error)) []Destination {
@@ -93,27 +118,32 @@ func neededWith(s *snapshot.Snapshot, parse func(string) (imageref.Ref, error)) 
 		parse = imageref.Parse
 	}
 	region := s.Region
-	// A task needs a handful of destinations: a linear search by key beats a map. Entries
-	// are pointers so that the Destinations stay put while the list grows.
-	type entry struct {
-		key string
-		d   *Destination
-	}
-	var ebuf [8]entry
-	entries := ebuf[:0]
+	// A task needs a handful of destinations: a linear search by key beats a map, and the
+	// list is gathered on the stack and copied out once, exactly sized.
+	var kbuf [8]string
+	var dbuf [8]Destination
+	keys, dests := kbuf[:0], dbuf[:0]
+	// add merges one need into the destination of key. A destination's first lists are
+	// taken as given (the callers' are fresh or shared read-only ones, len == cap, so a
+	// later append copies); later needs are appended when new.
+	// An ECR image adds three destinations for one reason: their first Why lists are one
+	// (len == cap: an append to one copies).
+	var lastWhy []string
 	add := func(key string, d Destination, why string, actions, resources []string) {
-		var cur *Destination
-		for _, e := range entries {
-			if e.key == key {
-				cur = e.d
-				break
+		i := slices.Index(keys, key)
+		if i < 0 {
+			keys = append(keys, key)
+			d.Actions, d.Resources = actions, resources
+			if why != "" {
+				if len(lastWhy) == 0 || lastWhy[0] != why {
+					lastWhy = []string{why}
+				}
+				d.Why = lastWhy
 			}
+			dests = append(dests, d)
+			return
 		}
-		if cur == nil {
-			d.Why = nil
-			cur = &d
-			entries = append(entries, entry{key, cur})
-		}
+		cur := &dests[i]
 		if why != "" && !contains(cur.Why, why) {
 			cur.Why = append(cur.Why, why)
 		}
@@ -139,13 +169,13 @@ func neededWith(s *snapshot.Snapshot, parse func(string) (imageref.Ref, error)) 
 		switch {
 		case ref.Kind == imageref.KindECR && ref.Region == region:
 			why := name + ": " + ref.String()
-			repo := ref.RepositoryARN()
+			bucket := LayerBucket(region)
 			add("ecr.api", Destination{Service: ECRAPI, Host: "api.ecr." + region + "." + suffix}, why,
-				[]string{"ecr:GetAuthorizationToken"}, []string{"*"})
+				actionsECRAPI, anyResource)
 			add("ecr.dkr", Destination{Service: ECRDKR, Host: ref.Registry}, why,
-				[]string{"ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"}, []string{repo})
-			add("s3", Destination{Service: S3, Host: LayerBucket(region) + ".s3." + region + "." + suffix}, why,
-				[]string{"s3:GetObject"}, []string{"arn:" + imageref.PartitionOf(region) + ":s3:::" + LayerBucket(region) + "/*"})
+				actionsECRDKR, []string{ref.RepositoryARN()})
+			add("s3", Destination{Service: S3, Host: bucket + ".s3." + region + "." + suffix}, why,
+				actionsS3, []string{"arn:" + imageref.PartitionOf(region) + ":s3:::" + bucket + "/*"})
 		default:
 			host := ref.Registry
 			if host == imageref.DockerHubRegistry {
@@ -160,20 +190,19 @@ func neededWith(s *snapshot.Snapshot, parse func(string) (imageref.Ref, error)) 
 			addSecret(add, region, name+": repositoryCredentials", deref(cd.RepositoryCredentials.CredentialsParameter))
 		}
 		if cd.LogConfiguration != nil && cd.LogConfiguration.LogDriver == "awslogs" {
-			res := "*"
+			res := anyResource
 			if g := cd.LogConfiguration.Options["awslogs-group"]; g != "" {
-				res = "arn:" + imageref.PartitionOf(region) + ":logs:" + region + ":" + s.Account + ":log-group:" + g + ":*"
+				res = []string{"arn:" + imageref.PartitionOf(region) + ":logs:" + region + ":" + s.Account + ":log-group:" + g + ":*"}
 			}
 			add("logs", Destination{Service: Logs, Host: "logs." + region + "." + suffix}, name+": awslogs",
-				[]string{"logs:CreateLogStream", "logs:PutLogEvents"}, []string{res})
+				actionsLogs, res)
 		}
 	}
-	out := make([]Destination, 0, len(entries))
-	for _, e := range entries {
-		d := *e.d
-		sort.Strings(d.Resources)
-		out = append(out, d)
+	for i := range dests {
+		sort.Strings(dests[i].Resources) // a shared list has one item: nothing moves
 	}
+	out := make([]Destination, len(dests))
+	copy(out, dests)
 	return out
 }
 
@@ -185,7 +214,7 @@ func addSecret(add func(string, Destination, string, []string, []string), region
 			add("internet:ssm."+r, Destination{Service: Internet, Host: "ssm." + r + "." + suffix}, why, nil, nil)
 			return
 		}
-		add("ssm", Destination{Service: SSM, Host: "ssm." + region + "." + suffix}, why, []string{"ssm:GetParameters"}, []string{arnOr(valueFrom)})
+		add("ssm", Destination{Service: SSM, Host: "ssm." + region + "." + suffix}, why, actionsSSM, []string{arnOr(valueFrom)})
 	default:
 		// A secretsmanager ARN may carry ":json-key:version-stage:version-id" after the name.
 		arn := valueFrom
@@ -197,7 +226,7 @@ func addSecret(add func(string, Destination, string, []string, []string), region
 			return
 		}
 		add("secretsmanager", Destination{Service: SecretsManager, Host: "secretsmanager." + region + "." + suffix}, why,
-			[]string{"secretsmanager:GetSecretValue"}, []string{arn})
+			actionsSecrets, []string{arn})
 	}
 }
 
