@@ -8,8 +8,10 @@ import (
 )
 
 // fresh returns a new snapshot with the same contents (a shallow copy: checks only read), so
-// nothing derived from one iteration's snapshot — the netpath model, parsed policies keyed
-// by snapshot — is reused by the next: a real diagnosis sees each snapshot once.
+// each iteration is a diagnosis of a snapshot never seen before: what a diagnosis derives
+// (the network model, the role's parsed policy set, the image targets) lives in its session
+// and is built again. Only the bounded text-keyed memos of memo.go (classification, image
+// parsing, policy parsing) carry over, as they do between the services of a scan.
 func fresh(s *snapshot.Snapshot) *snapshot.Snapshot {
 	c := *s
 	return &c
