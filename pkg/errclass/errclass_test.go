@@ -206,6 +206,24 @@ func TestRanking(t *testing.T) {
 		{"anonymous token timeout is not auth", `failed to resolve reference "docker.io/library/redis:latest": failed to authorize: failed to fetch anonymous token: Get "https://auth.docker.io/token": dial tcp 108.160.165.48:443: i/o timeout`,
 			[]cause.ID{cause.NetworkNoRoute}},
 		{"repo policy deny", "is not authorized to perform: ecr:BatchGetImage on resource: arn:aws:ecr:us-east-1:1:repository/x with an explicit deny in a resource-based policy", []cause.ID{cause.RepositoryPolicy}},
+		// Real Fargate reasons (2025) from two write-ups kept in public
+		// repositories: ECR answered through its endpoints, then the layer
+		// download from S3 timed out (fixed by the S3 prefix list in the
+		// task SG, resp. the S3 gateway endpoint).
+		{"ecr layer copy timeout is s3", "CannotPullContainerError: The task cannot pull XXXXXXXXXX.dkr.ecr.ap-southeast-1.amazonaws.com/notifyservice:latest from the registry XXXXXXXXXX.dkr.ecr.ap-southeast-1.amazonaws.com/notifyservice:latest. There is a connection issue between the task and the registry. Check your task network configuration. : failed to copy: httpReadSeeker: failed open: failed to do request: Get XXXXXXXXXX.dkr.ecr.ap-southeast-1.amazonaws.com/notifyservice:latest: dial tcp 52.219.41.3:443: i/o timeout",
+			[]cause.ID{cause.S3LayerAccess, cause.NetworkNoRoute}},
+		{"ecr layer copy timeout in a service event", "service seller-service-xaq0vgxm was unable to place a task. Reason: CannotPullContainerError: The task cannot pull 913524921896.dkr.ecr.us-east-1.amazonaws.com/testing/seller:2.0@sha256:625d54dc4bb9e0bc63362cc2b96ba3f5cd3368fdaea22e6f0d232829e8b49931 from the registry 913524921896.dkr.ecr.us-east-1.amazonaws.com/testing/seller:2.0@sha256:625d54dc4bb9e0bc63362cc2b96ba3f5cd3368fdaea22e6f0d232829e8b49931. There is a connection issue between the task and the registry. Check your task network configuration. : failed to copy: httpReadSeeker: failed open: failed to do request: Get 913524921896.dkr.ecr.us-east-1.amazonaws.com/testing/seller:2.0@sha256:625d54dc4bb9e0bc63362cc2b96ba3f5cd3368fdaea22e6f0d232829e8b49931: dial tcp 16.15.180.104:443: i/o timeout.",
+			[]cause.ID{cause.S3LayerAccess}},
+		{"docker hub layer copy timeout stays network", `failed to copy: httpReadSeeker: failed open: failed to do request: Get "https://production.cloudflare.docker.com/registry-v2/docker/registry/v2/blobs/sha256/24/24c6": dial tcp 104.16.1.1:443: i/o timeout`,
+			[]cause.ID{cause.NetworkNoRoute}},
+		// A corpus reason (ActionIQ/terraform-aws-retool-ecs-fargate#20) cut
+		// at ECS's 255 characters, in the middle of the dial error.
+		{"truncated inside the dial", `CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref docker.io/tryretool/backend:2.110.5: failed to do request: Head "https://registry-1.docker.io/v2/tryretool/backend/manifests/2.110.5": dial tcp 34.205.13.154:4`,
+			[]cause.ID{cause.NetworkNoRoute}},
+		{"secrets manager connection issue", "ResourceInitializationError: unable to pull secrets or registry auth: unable to retrieve secret from asm: There is a connection issue between the task and AWS Secrets Manager. Check your task network configuration. failed to fetch secret arn:aws:secretsmanager:us-east-1:913524921896:secret:rds!db-a57bd929 from secrets manager: operation error Secrets Manager: GetSecretValue, https response error StatusCode: 0, RequestID: , canceled, context deadline exceeded.",
+			[]cause.ID{cause.NetworkNoRoute, cause.VPCEndpointConfig}},
+		{"cloudwatch connection issue", "ResourceInitializationError: failed to validate logger args: The task cannot find the Amazon CloudWatch log group defined in the task definition. There is a connection issue between the task and Amazon CloudWatch. Check your network configuration. : signal: killed.",
+			[]cause.ID{cause.LogConfig, cause.NetworkNoRoute}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

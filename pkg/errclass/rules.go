@@ -78,6 +78,15 @@ var (
 	netAWS  = []outcome{o(cause.NetworkNoRoute, 0.8), o(cause.VPCEndpointConfig, 0.45), o(cause.PublicIPMissing, 0.35), o(cause.S3LayerAccess, 0.3)}
 	netAny  = []outcome{o(cause.NetworkNoRoute, 0.8), o(cause.PublicIPMissing, 0.4), o(cause.VPCEndpointConfig, 0.3)}
 	awsHost = []string{"amazonaws.com", "dkr.ecr", "api.ecr"}
+	// nonECRRegistries name a registry other than ECR.
+	nonECRRegistries = []string{"docker.io", "ghcr.io", "quay.io", "gcr.io", "pkg.dev", "azurecr.io", "gitlab", "jfrog.io", "public.ecr.aws"}
+	// connIssue is the ECS agent's / Fargate's own wording for a request
+	// that got no answer ("… There is a connection issue between the task
+	// and Amazon ECR. Check your task network configuration.", AWS
+	// developer guide "CannotPullContainer task errors"; agent
+	// errormessages.formatNetworkConfigurationError).
+	connIssue = []string{"there is a connection issue between the task and", "check your task network configuration",
+		"check your network configuration"}
 )
 
 // rules is the classification table. Order does not matter for the result
@@ -89,8 +98,14 @@ var rules = []rule{
 		out: []outcome{o(cause.RegistryRateLimit, 0.95)}},
 	{id: "rate-exceeded", all: []string{"rate exceeded"},
 		out: []outcome{o(cause.RegistryRateLimit, 0.6)}},
-	{id: "disk-full", all: []string{"no space left on device"},
+	{id: "disk-full", any: []string{"no space left on device", "not enough space on the disk"},
 		out: []outcome{o(cause.DiskFull, 0.95)}},
+	// Unpacking a layer failed on a write, the reason cut off by ECS's
+	// truncation ("failed to extract layer sha256:…: write /var...",
+	// aws/containers-roadmap#1133): the snapshot ran out of room far more
+	// often than anything else.
+	{id: "extract-write", all: []string{"failed to extract layer"}, any: []string{": write /", "apply failure"},
+		out: []outcome{o(cause.DiskFull, 0.55)}},
 	{id: "platform-manifest", any: []string{"no matching manifest for", "descriptor matching platform",
 		"descriptor for platform", "no match for platform"},
 		out: []outcome{o(cause.PlatformMismatch, 0.9)}},
@@ -146,8 +161,14 @@ var rules = []rule{
 		out: []outcome{o(cause.ExecRolePermissions, 0.85)}},
 	{id: "ecr-403", all: []string{"dkr.ecr"}, any: []string{"403 forbidden", "status code: 403", "statuscode: 403"}, none: s3Tokens,
 		out: []outcome{o(cause.ExecRolePermissions, 0.5), o(cause.RepositoryPolicy, 0.45), o(cause.ImageNotFound, 0.25)}},
+	// A 403 whose registry the text does not name (containerd's "failed
+	// to resolve ref \"…\": unexpected status code [manifests …]: 403
+	// Forbidden" with the host redacted, aws/aws-cdk#14457): on ECS that is
+	// most often ECR refusing the execution role. Other registries answer a
+	// missing login with 401; a named one keeps registry-auth first.
 	{id: "http-403", all: []string{"403 forbidden"}, none: join(s3Tokens, []string{"dkr.ecr"}),
-		out: []outcome{o(cause.RegistryAuth, 0.5), o(cause.ImageNotFound, 0.3)}},
+		out:      []outcome{o(cause.ExecRolePermissions, 0.45), o(cause.RegistryAuth, 0.4), o(cause.RepositoryPolicy, 0.3), o(cause.ImageNotFound, 0.25)},
+		variants: []variant{{when: nonECRRegistries, out: []outcome{o(cause.RegistryAuth, 0.5), o(cause.ImageNotFound, 0.3)}}}},
 	{id: "no-basic-auth", all: []string{"no basic auth credentials"},
 		out: []outcome{o(cause.ExecRolePermissions, 0.5), o(cause.ExecRoleMissing, 0.4), o(cause.RegistryAuth, 0.3)}},
 	{id: "failed-open-status", all: []string{"failed open: unexpected status code"},
@@ -155,7 +176,36 @@ var rules = []rule{
 		variants: []variant{{when: []string{"docker.io"},
 			out: []outcome{o(cause.RegistryRateLimit, 0.4), o(cause.RegistryAuth, 0.35), o(cause.RegistryServerError, 0.3), o(cause.ImageNotFound, 0.25)}}}},
 
+	// The agent's own prefix for an ECR BatchGetImage denial
+	// (errormessages.formatMissingECRBatchGetImageError), also shown alone
+	// as the heading of the developer guide's "CannotPullContainer task
+	// errors" page.
+	{id: "role-pull-permissions", all: []string{"check that the role has the permissions to pull images"},
+		out: []outcome{o(cause.ExecRolePermissions, 0.75), o(cause.RepositoryPolicy, 0.3), o(cause.ImageNotFound, 0.25)}},
+	// A resolve failure truncated before its reason (the developer guide
+	// quotes it so: the image or tag is gone, else connectivity). Any
+	// reason that follows is matched by a more specific rule.
+	{id: "resolve-ref-bare", any: []string{"failed to resolve ref"},
+		// (tokens other rules already use, so the table does not grow)
+		none: join(netTokens, []string{"failed to do request", "lookup ", "pull access denied", "insufficient_scope", "manifest unknown",
+			"403 forbidden", "toomanyrequests", "descriptor matching platform", "failed to authorize", ": not found", ": unauthorized",
+			"401 unauthorized", "failed open: unexpected status code", "pulling from host"}),
+		out: []outcome{o(cause.ImageNotFound, 0.45), o(cause.NetworkNoRoute, 0.4)}},
+
 	// --- S3 layer download ------------------------------------------------
+	// Fargate's pull helper crashing while layers download; the developer
+	// guide's fix is the route and security-group egress to Amazon S3.
+	{id: "pull-panic", all: []string{"pull command failed: panic"},
+		out: []outcome{o(cause.S3LayerAccess, 0.6), o(cause.NetworkNoRoute, 0.4), o(cause.VPCEndpointConfig, 0.3)}},
+	// "failed to copy" is containerd fetching blobs after the manifest was
+	// resolved. From ECR the manifest came over ecr.dkr, so a layer that
+	// then times out is the download from S3 (no gateway endpoint, or task
+	// egress without the S3 prefix list): the "seller" case, fixed by the
+	// S3 gateway endpoint, see testdata/corpus.json.
+	{id: "copy-network", all: []string{"failed to copy"}, any: netTokens, none: s3Tokens,
+		out: netAny, variants: []variant{
+			{when: []string{"dkr.ecr"}, out: []outcome{o(cause.S3LayerAccess, 0.75), o(cause.NetworkNoRoute, 0.5), o(cause.VPCEndpointConfig, 0.35)}},
+			{when: awsHost, out: netAWS}}},
 	{id: "s3-layer", any: s3Tokens,
 		out: []outcome{o(cause.S3LayerAccess, 0.8), o(cause.VPCEndpointConfig, 0.35), o(cause.NetworkNoRoute, 0.3)}},
 
@@ -171,6 +221,11 @@ var rules = []rule{
 		out: []outcome{o(cause.KMSDecrypt, 0.85), o(cause.SecretsAccess, 0.35)}},
 	{id: "secret-action-denied", any: []string{"not authorized to perform: secretsmanager:", "not authorized to perform: ssm:get"}, none: kmsTokens,
 		out: []outcome{o(cause.SecretsAccess, 0.9)}},
+	// The action named next to a denial, however the sentence around it
+	// was worded or wrapped (agentic-community/mcp-gateway-registry#1684
+	// quotes "is not authorized to perform\nsecretsmanager:GetSecretValue").
+	{id: "secret-action-named", any: []string{"secretsmanager:getsecretvalue", "ssm:getparameter"}, any2: []string{"accessdenied", "not authorized"}, none: kmsTokens,
+		out: []outcome{o(cause.SecretsAccess, 0.85)}},
 	{id: "secret-access-denied", any: secretFamily, any2: []string{"accessdenied"}, none: kmsTokens,
 		out: []outcome{o(cause.SecretsAccess, 0.85)}},
 	{id: "secret-not-found", any: []string{"can't find the specified secret", "can't retrieve the secret with arn", "invalid ssm parameters",
@@ -200,13 +255,29 @@ var rules = []rule{
 		out: []outcome{o(cause.NetworkNoRoute, 0.5), o(cause.ExecRolePermissions, 0.4), o(cause.VPCEndpointConfig, 0.35)}},
 
 	// --- network and DNS ----------------------------------------------------
-	{id: "io-timeout", all: []string{"i/o timeout"}, none: join([]string{"lookup ", "read udp"}, s3Tokens, secretFamily, []string{"ecr registry auth"}),
+	{id: "io-timeout", all: []string{"i/o timeout"}, none: join([]string{"lookup ", "read udp", "failed to copy"}, s3Tokens, secretFamily, []string{"ecr registry auth"}),
 		out: netAny, variants: []variant{{when: awsHost, out: netAWS}}},
 	{id: "request-canceled", any: []string{"request canceled while waiting for connection", "client.timeout exceeded while awaiting headers",
 		"net/http: request canceled", "context deadline exceeded", "connection timed out", "tls handshake timeout",
 		"no route to host", "network is unreachable", "requesterror: send request failed"},
-		none: join(secretFamily, []string{"ecr registry auth"}),
+		none: join(secretFamily, []string{"ecr registry auth", "failed to copy"}),
 		out:  netAny, variants: []variant{{when: awsHost, out: netAWS}}},
+	// The agent's / Fargate's "connection issue" wording, alone or before
+	// the transport error; the awslogs and Secrets Manager forms are left
+	// to their own rules.
+	{id: "connection-issue", any: connIssue,
+		none: join(secretFamily, []string{"ecr registry auth", "failed to copy", "logger args", "cloudwatch", "secrets manager", "aws systems manager"}),
+		out:  netAny, variants: []variant{{when: join(awsHost, []string{"amazon ecr"}), out: netAWS}}},
+	// containerd's "failed to do request" is a request that got no HTTP
+	// answer at all (a status would read "unexpected status"): what is
+	// left of a transport error that ECS's truncation cut before "dial
+	// tcp …: i/o timeout".
+	{id: "request-not-done", all: []string{"failed to do request"},
+		none: []string{"i/o timeout", "requesterror", "request canceled", "requestcanceled", "context deadline", "connection timed out",
+			"tls handshake timeout", "no route to host", "network is unreachable", "connection reset", // netTokens but "dial tcp"
+			"failed to copy", "lookup ", "no such host", "connection refused"},
+		out:      []outcome{o(cause.NetworkNoRoute, 0.6), o(cause.PublicIPMissing, 0.35), o(cause.VPCEndpointConfig, 0.3), o(cause.DNSResolution, 0.3)},
+		variants: []variant{{when: awsHost, out: []outcome{o(cause.NetworkNoRoute, 0.6), o(cause.VPCEndpointConfig, 0.4), o(cause.PublicIPMissing, 0.3), o(cause.DNSResolution, 0.3)}}}},
 	{id: "connection-refused", all: []string{"connection refused"},
 		out: []outcome{o(cause.NetworkNoRoute, 0.6), o(cause.RegistryServerError, 0.3)}},
 	{id: "registry-unreachable", all: []string{"could not reach any registry endpoint"},
@@ -238,6 +309,11 @@ var rules = []rule{
 		any2:     []string{`": unauthorized`, ": unauthorized", ": 401", "401 unauthorized"},
 		out:      []outcome{o(cause.RegistryAuth, 0.8), o(cause.ImageNotFound, 0.3)},
 		variants: []variant{{when: []string{"dkr.ecr"}, out: []outcome{o(cause.ExecRolePermissions, 0.55), o(cause.RepositoryPolicy, 0.4), o(cause.RegistryAuth, 0.3)}}}},
+
+	// The token endpoint answered, but the status was cut off: most often
+	// a private or misspelt image asked for anonymously.
+	{id: "anonymous-token-status", all: []string{"failed to fetch anonymous token: unexpected status"},
+		out: []outcome{o(cause.RegistryAuth, 0.45), o(cause.ImageNotFound, 0.3), o(cause.RegistryRateLimit, 0.25)}},
 
 	// --- pull stopped -------------------------------------------------------
 	{id: "context-canceled", all: []string{"context canceled"}, none: []string{"request context canceled"},
