@@ -30,8 +30,8 @@ type Scenario struct {
 	NAT            bool
 	Endpoints      bool
 	AssignPublicIP bool
-	// ExecPolicy: "managed" (AmazonECSTaskExecutionRolePolicy), "logs-only" (an inline
-	// policy without ECR actions), "" no execution role at all.
+	// ExecPolicy: "managed" (AmazonECSTaskExecutionRolePolicy), "bare" (trust policy only),
+	// "logs-only" (an inline policy without ECR actions), "" no execution role at all.
 	ExecPolicy string
 	// Image: the ECR repository name and tag the task definition names; ImageRegion is
 	// where the repository lives (default: Region). PushTag pushes that tag (else another).
@@ -54,6 +54,14 @@ type Scenario struct {
 	// LogGroup, when set, makes the container log with awslogs to it; CreateLogGroup creates it.
 	LogGroup       string
 	CreateLogGroup bool
+	// Image, when set, is the first container's image verbatim (an ECR repository is still
+	// created and pushed as Repo/Tag unless DockerHubImage is set).
+	Image string
+	// NoTask registers the service but starts no task (a service whose tasks ECS forgot).
+	NoTask bool
+	// Customize runs just before the task definition is registered: it may create more
+	// state with cfg (secrets, policies, repositories elsewhere) and change td.
+	Customize func(ctx context.Context, cfg aws.Config, sd *Seeded, td *ecs.RegisterTaskDefinitionInput) error
 }
 
 // Seeded holds the ids Seed created.
@@ -179,6 +187,8 @@ func Seed(ctx context.Context, endpoint string, sc Scenario) (*Seeded, error) {
 			if _, err := im.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: r.Role.RoleName, PolicyArn: aws.String("arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy")}); err != nil {
 				return fail("attach managed policy", err)
 			}
+		case "bare":
+			// The trust policy only: Customize adds what the case needs.
 		case "logs-only":
 			doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["logs:CreateLogStream","logs:PutLogEvents"],"Resource":"*"}]}`
 			p, err := im.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: aws.String("logs-only"), PolicyDocument: aws.String(doc)})
@@ -263,6 +273,14 @@ func Seed(ctx context.Context, endpoint string, sc Scenario) (*Seeded, error) {
 			}
 		}
 	}
+	if sc.Image != "" {
+		td.ContainerDefinitions[0].Image = aws.String(sc.Image)
+	}
+	if sc.Customize != nil {
+		if err := sc.Customize(ctx, cfg, out, td); err != nil {
+			return fail("customize", err)
+		}
+	}
 	tdo, err := es.RegisterTaskDefinition(ctx, td)
 	if err != nil {
 		return fail("task definition", err)
@@ -273,6 +291,15 @@ func Seed(ctx context.Context, endpoint string, sc Scenario) (*Seeded, error) {
 		pub = ecstypes.AssignPublicIpEnabled
 	}
 	nc := &ecstypes.NetworkConfiguration{AwsvpcConfiguration: &ecstypes.AwsVpcConfiguration{Subnets: []string{out.Subnet}, SecurityGroups: []string{out.SecurityGroup}, AssignPublicIp: pub}}
+	if sc.NoTask {
+		svc, err := es.CreateService(ctx, &ecs.CreateServiceInput{Cluster: aws.String(out.Cluster), ServiceName: aws.String("my-service"), TaskDefinition: aws.String(out.TaskDefinitionARN),
+			DesiredCount: aws.Int32(0), LaunchType: ecstypes.LaunchTypeFargate, NetworkConfiguration: nc})
+		if err != nil {
+			return fail("service", err)
+		}
+		out.Service = *svc.Service.ServiceName
+		return out, nil
+	}
 	// Group is what ECS sets on a service's tasks; the collector follows it to the service.
 	run, err := es.RunTask(ctx, &ecs.RunTaskInput{Cluster: aws.String(out.Cluster), TaskDefinition: aws.String(out.TaskDefinitionARN), LaunchType: ecstypes.LaunchTypeFargate, NetworkConfiguration: nc, Group: aws.String("service:my-service")})
 	if err != nil {

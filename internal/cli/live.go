@@ -14,16 +14,26 @@ import (
 // collectLive reads the task's state from AWS and, for diagnose, probes public non-ECR
 // registries for the image manifest. Errors are one line a user can act on.
 func collectLive(ctx context.Context, g *globals, l *liveFlags, purpose string) (*snapshot.Snapshot, error) {
+	target, arnRegion, err := collect.Resolve(collect.Target{Cluster: l.cluster, Task: l.task, Service: l.service}, g.region)
+	if err != nil {
+		return nil, err
+	}
 	opts := collect.Options{Region: g.region, Profile: g.profile, InspectSecretFormat: l.inspectSecretFormat}
+	if opts.Region == "" {
+		// An ARN says where its task is; AWS_REGION or the profile may say otherwise.
+		opts.Region = arnRegion
+	}
 	cfg, err := collect.LoadConfig(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
-	target := collect.Target{Cluster: l.cluster, Task: l.task, Service: l.service}
 	s, _, err := collect.Collect(ctx, cfg, target, opts)
 	if err != nil {
-		if errors.Is(err, collect.ErrNotFound) {
+		if errors.Is(err, collect.ErrNotFound) || errors.Is(err, collect.ErrBadTarget) || errors.Is(err, collect.ErrUnreadable) {
 			return nil, err
+		}
+		if errors.Is(err, context.DeadlineExceeded) {
+			return nil, fmt.Errorf("%s: the AWS reads did not finish within --timeout %s (raise it): %w", purpose, g.timeout, err)
 		}
 		return nil, fmt.Errorf("%s: %w", purpose, err)
 	}

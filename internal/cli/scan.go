@@ -91,6 +91,10 @@ func scanRegion(ctx context.Context, g *globals, region string, clusters []strin
 	if err != nil {
 		return nil, "", fmt.Errorf("%s: %w", region, err)
 	}
+	if len(listed) == 0 {
+		// Not an error (nothing is wrong), but most often the wrong region: say so.
+		fmt.Fprintf(g.stderr, "pulldoctor: scan: no ECS clusters in %s (pass --region to scan another region)\n", region)
+	}
 	type job struct{ cluster, service string }
 	var jobs []job
 	var results []finding.ServiceResult

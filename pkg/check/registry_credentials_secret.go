@@ -11,7 +11,7 @@ import (
 
 // RegistryCredentialsSecret checks the secret behind a container's repositoryCredentials,
 // which the ECS agent reads before the pull: the pull never starts when it is missing, being
-// deleted, in another region, an SSM parameter instead of a secret, or not the JSON object
+// deleted, an SSM parameter instead of a secret, or not the JSON object
 // {"username": ..., "password": ...} the agent expects. Only the secret's metadata and, when
 // the user asked for it, its shape are looked at — never its value. Whether the execution
 // role may read it is the secrets-access check's question.
@@ -24,7 +24,7 @@ var registryCredentialsSecretMeta = Meta{
 	ID: "registry-credentials-secret", Cause: cause.RegistryAuth, Severity: finding.Error,
 	Title:       "The repositoryCredentials secret exists and has the right shape",
 	TitleJA:     "repositoryCredentials のシークレットが存在し、正しい形式である",
-	Description: "For each container with `repositoryCredentials`: `credentialsParameter` names a Secrets Manager secret (not an SSM parameter), in the task's region; the secret exists (`secretsmanager:DescribeSecret`) and is not scheduled for deletion; and, when the collector inspected its format (`--inspect-secret-format`, which keeps only yes/no facts and drops the value), it is a JSON object with `username` and `password`. Whether the execution role may read the secret is checked by `secrets-access`.",
+	Description: "For each container with `repositoryCredentials`: `credentialsParameter` names a Secrets Manager secret (not an SSM parameter; a bare name is looked up in the task's region, a full ARN may name another region or account); the secret exists (`secretsmanager:DescribeSecret`) and is not scheduled for deletion; and, when the collector inspected its format (`--inspect-secret-format`, which keeps only yes/no facts and drops the value), it is a JSON object with `username` and `password`. Whether the execution role may read the secret is checked by `secrets-access`.",
 	Needs:       []string{"ecs:DescribeTaskDefinition", "secretsmanager:DescribeSecret"},
 }
 
@@ -82,10 +82,11 @@ func (c RegistryCredentialsSecret) one(s *snapshot.Snapshot, m Meta, container, 
 				fmt.Sprintf("credentialsParameter %s は %s の ARN です。repositoryCredentials は Secrets Manager のシークレットしか受け付けません", param, orPlaceholder(svc, "Secrets Manager 以外")),
 				credentialsSecretRemediation(s, container, "", "create"))
 		}
-		if sr := arnParts[3]; s.Region != "" && sr != s.Region {
-			return fail(fmt.Sprintf("secret %s is in %s but the task runs in %s; repositoryCredentials must name a secret in the task's region", param, sr, s.Region),
-				fmt.Sprintf("シークレット %s は %s にありますが、タスクは %s で動きます。repositoryCredentials にはタスクと同じリージョンのシークレットを指定してください", param, sr, s.Region),
-				credentialsSecretRemediation(s, container, "", "replicate:"+sr))
+		// A full ARN may name a secret in another region (or account): the agent reads it
+		// there. Only a bare name is looked up in the task's region.
+		// https://docs.aws.amazon.com/AmazonECS/latest/developerguide/private-auth.html
+		if sr := arnParts[3]; sr != "" {
+			region = sr
 		}
 	} else if strings.HasPrefix(param, "/") || strings.HasPrefix(param, "parameter/") {
 		return fail("credentialsParameter "+param+" looks like an SSM parameter name; repositoryCredentials only accepts a Secrets Manager secret (ARN, or name in the task's region)",
@@ -164,8 +165,8 @@ func yesNo(b bool) string {
 	return "no"
 }
 
-// credentialsSecretRemediation: action is "create", "put" (fix the value's shape),
-// "restore" or "replicate:<source region>".
+// credentialsSecretRemediation: action is "create", "put" (fix the value's shape) or
+// "restore".
 func credentialsSecretRemediation(s *snapshot.Snapshot, container, secret, action string) *finding.Remediation {
 	region := orPlaceholder(s.Region, "REGION")
 	name := "registry-credentials/" + orPlaceholder(container, "app")
@@ -199,17 +200,6 @@ repositoryCredentials = { credentialsParameter = aws_secretsmanager_secret.regis
 			TextJA:   "シークレットの削除を取り消してください（または有効なシークレットを repositoryCredentials に指定してください）。",
 			Commands: []string{"aws secretsmanager restore-secret --region " + region + " --secret-id " + secret},
 			Links:    append(links, "https://docs.aws.amazon.com/secretsmanager/latest/userguide/manage_restore-secret.html"),
-		}
-	case strings.HasPrefix(action, "replicate:"):
-		src := strings.TrimPrefix(action, "replicate:")
-		return &finding.Remediation{
-			Text:   "Use a secret in " + region + ": replicate the secret there (or create one) and reference the replica's ARN.",
-			TextJA: region + " のシークレットを使ってください: シークレットをレプリケートする（または作成する）し、レプリカの ARN を参照します。",
-			Commands: []string{
-				"aws secretsmanager replicate-secret-to-regions --region " + src + " --secret-id SECRET_ARN --add-replica-regions Region=" + region,
-			},
-			Terraform: tf,
-			Links:     append(links, "https://docs.aws.amazon.com/secretsmanager/latest/userguide/create-manage-multi-region-secrets.html"),
 		}
 	}
 	return &finding.Remediation{

@@ -12,6 +12,7 @@ import (
 
 func TestRegistryCredentialsSecret(t *testing.T) {
 	const arn = "arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:registry/ghcr-AbCdEf"
+	const westARN = "arn:aws:secretsmanager:us-west-2:123456789012:secret:registry/ghcr-AbCdEf"
 	task := func(param string) *snaptest.Snap {
 		return snaptest.New().Fargate(snaptest.ExecRole, snaptest.Container{Name: "app", Image: "ghcr.io/acme/app:2.1.0", CredentialsARN: param})
 	}
@@ -36,7 +37,9 @@ func TestRegistryCredentialsSecret(t *testing.T) {
 		{name: "scheduled for deletion", b: deleted, want: finding.Fail, msgHas: "scheduled for deletion"},
 		{name: "SSM parameter ARN", b: task("arn:aws:ssm:ap-northeast-1:123456789012:parameter/registry/creds"), want: finding.Fail, msgHas: "ssm ARN"},
 		{name: "SSM parameter name", b: task("/registry/creds"), want: finding.Fail, msgHas: "SSM parameter"},
-		{name: "other region", b: task("arn:aws:secretsmanager:us-east-1:123456789012:secret:registry/ghcr-AbCdEf"), want: finding.Fail, msgHas: "us-east-1"},
+		// ECS reads a secret of another region (or account) by its full ARN.
+		{name: "other region", b: task(westARN).Secret(westARN, "registry/ghcr", nil), want: finding.Pass},
+		{name: "other region, absent", b: task(westARN), want: finding.Fail, msgHas: "described in us-west-2"},
 		{name: "no repositoryCredentials", b: snaptest.New().Fargate(snaptest.ExecRole, snaptest.Container{Image: "nginx"}), want: finding.NotApplicable},
 		{name: "no task definition", b: snaptest.New().Gap("ecs:DescribeTaskDefinition", "AccessDeniedException", ""), want: finding.Unknown},
 	}

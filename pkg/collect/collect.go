@@ -135,6 +135,11 @@ func LoadConfig(ctx context.Context, o Options) (aws.Config, error) {
 		return aws.Config{}, noCredentials(nil)
 	}
 	if _, err := cfg.Credentials.Retrieve(cctx); err != nil {
+		if ctx.Err() != nil {
+			// The overall time limit ran out while credentials were being resolved (SSO,
+			// IMDS, a credential process): that is not "no credentials".
+			return aws.Config{}, fmt.Errorf("load AWS credentials: %w (raise --timeout)", ctx.Err())
+		}
 		return aws.Config{}, noCredentials(err)
 	}
 	return cfg, nil
@@ -154,6 +159,10 @@ func noCredentials(cause error) error {
 func Collect(ctx context.Context, cfg aws.Config, t Target, o Options) (*snapshot.Snapshot, Stats, error) {
 	if t.Task == "" && t.Service == "" && t.TaskDefinition == "" {
 		return nil, Stats{}, errors.New("collect: name a task, a service or a task definition")
+	}
+	t, _, err := Resolve(t, cfg.Region)
+	if err != nil {
+		return nil, Stats{}, err
 	}
 	if (t.Task != "" || t.Service != "") && t.Cluster == "" {
 		t.Cluster = "default"
@@ -188,7 +197,37 @@ func Collect(ctx context.Context, cfg aws.Config, t Target, o Options) (*snapsho
 	if err := ctx.Err(); err != nil {
 		return nil, st, fmt.Errorf("collect: %w", err)
 	}
+	if err := unreadTarget(s, t); err != nil {
+		return nil, st, err
+	}
 	return s, st, nil
+}
+
+// ErrUnreadable is wrapped by Collect's error when the task or service itself could not be
+// read (AccessDenied, throttling, a timeout): with nothing to diagnose, a report of passes
+// and unknowns would read as a clean bill of health.
+var ErrUnreadable = errors.New("could not be read")
+
+// unreadTarget reports a task or service target of which nothing was read, naming the
+// failed call so the user knows which permission to add.
+func unreadTarget(s *snapshot.Snapshot, t Target) error {
+	if t.Task == "" && t.Service == "" || s.Task != nil || s.Service != nil {
+		return nil
+	}
+	what := fmt.Sprintf("task %q in cluster %q", t.Task, t.Cluster)
+	calls := []string{"ecs:DescribeTasks"}
+	if t.Service != "" {
+		what = fmt.Sprintf("service %q in cluster %q", t.Service, t.Cluster)
+		calls = []string{"ecs:DescribeServices", "ecs:ListTasks", "ecs:DescribeTasks"}
+	}
+	for _, call := range calls {
+		for _, g := range s.Gaps {
+			if g.Call == call {
+				return fmt.Errorf("%s %w: %s failed with %s: %s", what, ErrUnreadable, call, g.Error, g.Message)
+			}
+		}
+	}
+	return fmt.Errorf("%s %w (%s answered nothing)", what, ErrUnreadable, strings.Join(calls, ", "))
 }
 
 // collector is one Collect run: the snapshot under construction, the memo of what was

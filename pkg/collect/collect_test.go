@@ -308,7 +308,7 @@ func TestNotFound(t *testing.T) {
 	p := readOnlyProxy(t, m.URL)
 	for name, tgt := range map[string]collect.Target{
 		"task":            {Cluster: sd.Cluster, Task: "0123456789abcdef0123456789abcdef"},
-		"cluster":         {Cluster: "nope", Task: sd.TaskARN},
+		"cluster":         {Cluster: "nope", Task: sd.TaskARN[strings.LastIndexByte(sd.TaskARN, '/')+1:]},
 		"service":         {Cluster: sd.Cluster, Service: "nope"},
 		"task definition": {TaskDefinition: "nope:7"},
 	} {
@@ -498,5 +498,30 @@ func TestNoCredentials(t *testing.T) {
 	}
 	if strings.Count(err.Error(), "\n") != 0 || !strings.Contains(err.Error(), "AWS_ACCESS_KEY_ID") {
 		t.Errorf("want one line saying how to provide credentials: %q", err)
+	}
+}
+
+// TestUnreadableTarget: when the task or service itself cannot be read there is nothing to
+// diagnose; Collect must say so (ErrUnreadable, naming the call), not return an empty
+// snapshot whose report would read as healthy.
+func TestUnreadableTarget(t *testing.T) {
+	m := awstest.MotoForTest(t)
+	sd := seed(t, m, awstest.Scenario{ExecPolicy: "managed", PushTag: true})
+	p := readOnlyProxy(t, m.URL)
+	p.OnCall = func(c awstest.Call) *awstest.Reply {
+		switch c.Action {
+		case "ecs:DescribeTasks", "ecs:DescribeServices", "ecs:ListTasks":
+			return awstest.AccessDenied(c)
+		}
+		return nil
+	}
+	for name, tgt := range map[string]collect.Target{
+		"task":    {Cluster: sd.Cluster, Task: sd.TaskARN},
+		"service": {Cluster: sd.Cluster, Service: sd.Service},
+	} {
+		_, _, err := run(t, p.URL(), tgt)
+		if !errors.Is(err, collect.ErrUnreadable) || !strings.Contains(err.Error(), "AccessDeniedException") {
+			t.Errorf("%s: err = %v, want ErrUnreadable naming AccessDeniedException", name, err)
+		}
 	}
 }
