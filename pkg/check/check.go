@@ -4,6 +4,8 @@
 package check
 
 import (
+	"strings"
+
 	"github.com/pulldoctor/pulldoctor/pkg/cause"
 	"github.com/pulldoctor/pulldoctor/pkg/finding"
 	"github.com/pulldoctor/pulldoctor/pkg/snapshot"
@@ -95,4 +97,27 @@ func deref(p *string) string {
 // noECRImageFinding is noECRImage's finding, for checks that append.
 func noECRImageFinding(m Meta) finding.Finding {
 	return newFinding(m, finding.NotApplicable, "no private ECR image", "プライベート ECR のイメージはありません")
+}
+
+// bilingual joins the English parts and the Japanese parts of a message into one string
+// and returns its two halves: a finding's two texts cost one allocation instead of two.
+func bilingual(en, ja []string) (string, string) {
+	n, nEN := 0, 0
+	for _, p := range en {
+		nEN += len(p)
+	}
+	n = nEN
+	for _, p := range ja {
+		n += len(p)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, p := range en {
+		b.WriteString(p)
+	}
+	for _, p := range ja {
+		b.WriteString(p)
+	}
+	s := b.String()
+	return s[:nEN], s[nEN:]
 }

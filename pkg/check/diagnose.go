@@ -1,6 +1,8 @@
 package check
 
 import (
+	"sync"
+
 	"github.com/pulldoctor/pulldoctor/pkg/finding"
 	"github.com/pulldoctor/pulldoctor/pkg/snapshot"
 )
@@ -35,17 +37,23 @@ func DiagnoseWith(s *snapshot.Snapshot, checks []Check) *finding.Report {
 			r.Classification[i] = finding.Classified{Cause: m.Cause, Confidence: m.Confidence}
 		}
 	}
-	// A Finding is large: checks that can append theirs straight into the report's list
-	// (appender) do, into one slice sized for the usual one finding per check; the others'
-	// slices are copied in.
-	r.Findings = make([]finding.Finding, 0, len(checks)+len(checks)/4)
+	// A Finding is large and the list is the report's largest allocation: checks that can
+	// append theirs (appender) do, into a scratch list with room to spare; the others'
+	// slices are copied in. The report keeps an exactly sized copy.
+	sp := findingScratch.Get().(*[]finding.Finding)
+	fs := (*sp)[:0]
 	for _, c := range checks {
 		if a, ok := c.(appender); ok {
-			r.Findings = a.appendFindings(r.Findings, s)
+			fs = a.appendFindings(fs, s)
 		} else {
-			r.Findings = append(r.Findings, c.Run(s)...)
+			fs = append(fs, c.Run(s)...)
 		}
 	}
+	r.Findings = make([]finding.Finding, len(fs))
+	copy(r.Findings, fs)
+	clear(fs) // the scratch list must not keep this report's strings alive
+	*sp = fs[:0]
+	findingScratch.Put(sp)
 	if len(s.Gaps) > 0 {
 		r.Gaps = make([]finding.Gap, len(s.Gaps))
 		for i, g := range s.Gaps {
@@ -65,3 +73,10 @@ func firstNonEmpty(v ...string) string {
 	}
 	return ""
 }
+
+// findingScratch holds the lists DiagnoseWith collects findings in before copying them into
+// the report: scratch space only, empty between diagnoses.
+var findingScratch = sync.Pool{New: func() any {
+	fs := make([]finding.Finding, 0, 64)
+	return &fs
+}}

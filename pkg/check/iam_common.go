@@ -716,7 +716,7 @@ type phrase [3]string
 // which the caller builds the fix (a callback would move the caller's results to the heap).
 func permFinding(m Meta, sub *iamSubject, subject string, what, whatJA phrase, rs []actionResult, ev []finding.Evidence) (f finding.Finding, denied []actionResult) {
 	st, which, scps := iamSummarize(rs)
-	// The SCP note goes into the one concatenation that builds each message.
+	// The SCP note goes into the one string that holds both messages.
 	note, noteJA := "", ""
 	if scps {
 		note, noteJA = scpNote, scpNoteJA
@@ -729,23 +729,26 @@ func permFinding(m Meta, sub *iamSubject, subject string, what, whatJA phrase, r
 		if d.Effect == iampolicy.ExplicitDeny {
 			kind, kindJA = "is explicitly denied", "明示的に拒否されています"
 		}
-		acts := joinActions(which)
-		f = newFinding(m, finding.Fail,
-			sub.Kind+" "+sub.ARN+" "+kind+" "+acts+" on "+what[0]+what[1]+what[2]+" ("+decidingText(d)+"; "+d.Reason+")"+note,
-			sub.KindJA+" "+sub.ARN+": "+whatJA[0]+whatJA[1]+whatJA[2]+" の "+acts+" が"+kindJA+"（"+decidingText(d)+"）"+noteJA)
+		acts, deciding := joinActions(which), decidingText(d)
+		en, ja := bilingual(
+			[]string{sub.Kind, " ", sub.ARN, " ", kind, " ", acts, " on ", what[0], what[1], what[2], " (", deciding, "; ", d.Reason, ")", note},
+			[]string{sub.KindJA, " ", sub.ARN, ": ", whatJA[0], whatJA[1], whatJA[2], " の ", acts, " が", kindJA, "（", deciding, "）", noteJA})
+		f = newFinding(m, finding.Fail, en, ja)
 		denied = which
 	case finding.Unknown:
 		d := which[0].Dec
 		acts := joinActions(which)
-		f = newFinding(m, finding.Unknown,
-			"cannot decide whether "+sub.Kind+" "+sub.ARN+" may "+acts+" for "+what[0]+what[1]+what[2]+": "+d.Reason+note,
-			sub.KindJA+" "+sub.ARN+" が "+whatJA[0]+whatJA[1]+whatJA[2]+" の "+acts+" を実行できるか判定できません: "+d.Reason+noteJA)
+		en, ja := bilingual(
+			[]string{"cannot decide whether ", sub.Kind, " ", sub.ARN, " may ", acts, " for ", what[0], what[1], what[2], ": ", d.Reason, note},
+			[]string{sub.KindJA, " ", sub.ARN, " が ", whatJA[0], whatJA[1], whatJA[2], " の ", acts, " を実行できるか判定できません: ", d.Reason, noteJA})
+		f = newFinding(m, finding.Unknown, en, ja)
 		f.Needs = unknownNeeds(d)
 	default:
-		acts := joinActions(rs)
-		f = newFinding(m, finding.Pass,
-			sub.Kind+" "+sub.ARN+" allows "+acts+" for "+what[0]+what[1]+what[2]+" ("+decidingText(rs[0].Dec)+")"+note,
-			sub.KindJA+" "+sub.ARN+" は "+whatJA[0]+whatJA[1]+whatJA[2]+" の "+acts+" を許可しています（"+decidingText(rs[0].Dec)+"）"+noteJA)
+		acts, deciding := joinActions(rs), decidingText(rs[0].Dec)
+		en, ja := bilingual(
+			[]string{sub.Kind, " ", sub.ARN, " allows ", acts, " for ", what[0], what[1], what[2], " (", deciding, ")", note},
+			[]string{sub.KindJA, " ", sub.ARN, " は ", whatJA[0], whatJA[1], whatJA[2], " の ", acts, " を許可しています（", deciding, "）", noteJA})
+		f = newFinding(m, finding.Pass, en, ja)
 	}
 	f.Subject = subject
 	// Every IAM finding, passing ones included, prints this evidence: size it once instead

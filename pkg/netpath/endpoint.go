@@ -57,11 +57,7 @@ func (a *Analyzer) reachInterface(r *Result) {
 		r.finish()
 		b := internetBlocker(r)
 		if b == nil {
-			// The service name is spelled out in each message: one string apiece.
-			pfx, region := servicePrefix(a.s.Region, svc), a.s.Region
-			r.add(Step{Layer: LayerEndpoint, Status: Skipped,
-				Message:   "no " + pfx + region + "." + string(svc) + " endpoint; " + string(svc) + " is reached over " + string(r.Via),
-				MessageJA: pfx + region + "." + string(svc) + " のエンドポイントはなく、" + string(svc) + " には " + string(r.Via) + " 経由で到達します"})
+			r.add(Step{Layer: LayerEndpoint, Status: Skipped})
 			return
 		}
 		// Endpoints are the alternative to the broken internet path. Only when the VPC
@@ -385,32 +381,30 @@ func (a *Analyzer) reachS3(r *Result) {
 	}
 	a.reachInternet(r, a.s3Dest(a.s3PrefixList(nil, "")), true)
 	r.finish()
+	b := internetBlocker(r)
+	if b == nil {
+		r.add(Step{Layer: LayerS3Gateway, Status: Skipped})
+		return
+	}
 	var ev []finding.Evidence
 	for _, ep := range other {
 		ev = append(ev, finding.Evidence{Source: srcEP, Ref: deref(ep.VpcEndpointId), Key: "RouteTableIds", Value: strings.Join(ep.RouteTableIds, ", ")})
 	}
-	st := Step{Layer: LayerS3Gateway, Status: Skipped, Evidence: ev}
-	b := internetBlocker(r)
-	if b == nil {
-		st.Message = "no S3 gateway endpoint on " + rtID + "; layers are fetched over " + string(r.Via)
-		st.MessageJA = rtID + " に S3 ゲートウェイエンドポイントはなく、レイヤーは " + string(r.Via) + " 経由で取得されます"
+	st := Step{Layer: LayerS3Gateway, Status: Blocked, Evidence: ev}
+	st.Cause = b.Cause
+	if a.privatePathIntended() {
+		st.Cause = cause.S3LayerAccess
+	}
+	if len(other) > 0 {
+		epID := deref(other[0].VpcEndpointId)
+		st.Message = "the S3 gateway endpoint " + epID + " is associated with " + strings.Join(other[0].RouteTableIds, ", ") + " but not with " + rtID + ", the route table " + a.SubnetID() + " uses, and there is no working internet path: ECR layers (" + LayerBucket(a.s.Region) + ") cannot be fetched"
+		st.MessageJA = "S3 ゲートウェイエンドポイント " + epID + " は " + strings.Join(other[0].RouteTableIds, ", ") + " に関連付けられていますが、" + a.SubnetID() + " が使う " + rtID + " には関連付けられておらず、インターネットへの経路もないため、ECR のレイヤー（" + LayerBucket(a.s.Region) + "）を取得できません"
+		st.Fix = a.fixS3Gateway(rtID, epID)
 	} else {
-		st.Status = Blocked
-		st.Cause = b.Cause
-		if a.privatePathIntended() {
-			st.Cause = cause.S3LayerAccess
-		}
-		if len(other) > 0 {
-			epID := deref(other[0].VpcEndpointId)
-			st.Message = "the S3 gateway endpoint " + epID + " is associated with " + strings.Join(other[0].RouteTableIds, ", ") + " but not with " + rtID + ", the route table " + a.SubnetID() + " uses, and there is no working internet path: ECR layers (" + LayerBucket(a.s.Region) + ") cannot be fetched"
-			st.MessageJA = "S3 ゲートウェイエンドポイント " + epID + " は " + strings.Join(other[0].RouteTableIds, ", ") + " に関連付けられていますが、" + a.SubnetID() + " が使う " + rtID + " には関連付けられておらず、インターネットへの経路もないため、ECR のレイヤー（" + LayerBucket(a.s.Region) + "）を取得できません"
-			st.Fix = a.fixS3Gateway(rtID, epID)
-		} else {
-			st.Message = a.vpcID + " has no S3 gateway endpoint and " + a.SubnetID() + " has no working internet path: ECR layers (" + LayerBucket(a.s.Region) + ") cannot be fetched"
-			st.MessageJA = a.vpcID + " に S3 ゲートウェイエンドポイントがなく、" + a.SubnetID() + " にインターネットへの経路もないため、ECR のレイヤー（" + LayerBucket(a.s.Region) + "）を取得できません"
-			st.Evidence = append(st.Evidence, finding.Evidence{Source: srcEP, Ref: a.vpcID, Key: "ServiceName=" + ServiceName(a.s.Region, S3), Value: "(none)"})
-			st.Fix = a.fixS3Gateway(rtID, "")
-		}
+		st.Message = a.vpcID + " has no S3 gateway endpoint and " + a.SubnetID() + " has no working internet path: ECR layers (" + LayerBucket(a.s.Region) + ") cannot be fetched"
+		st.MessageJA = a.vpcID + " に S3 ゲートウェイエンドポイントがなく、" + a.SubnetID() + " にインターネットへの経路もないため、ECR のレイヤー（" + LayerBucket(a.s.Region) + "）を取得できません"
+		st.Evidence = append(st.Evidence, finding.Evidence{Source: srcEP, Ref: a.vpcID, Key: "ServiceName=" + ServiceName(a.s.Region, S3), Value: "(none)"})
+		st.Fix = a.fixS3Gateway(rtID, "")
 	}
 	r.add(st)
 }

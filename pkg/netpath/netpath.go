@@ -19,7 +19,9 @@ import (
 type Status uint8
 
 // Statuses. Warn is a step that works but deserves attention (an endpoint only in another AZ,
-// custom DNS servers, an endpoint that private DNS does not route to).
+// custom DNS servers, an endpoint that private DNS does not route to). Skipped marks a layer
+// the path does not use (no endpoint, and the internet path works); no report shows such a
+// step, so it carries no message or evidence.
 const (
 	OK Status = iota + 1
 	Warn
@@ -427,12 +429,23 @@ func (a *Analyzer) Results() []Result {
 		// One backing array for all the steps and one for all the hops: each result
 		// appends at the end of what is used, and is clipped afterwards so that an append
 		// by a careless caller copies instead of writing into its neighbour's. A path
-		// longer than the room left simply gets its own array.
-		steps := make([]Step, 0, stepsPerPath*len(needed))
+		// longer than the room left simply gets its own array. The steps are gathered in
+		// scratch space sized for the longest paths, then copied into an array of the size
+		// used: Steps are large, and most paths are shorter.
+		sp := stepScratch.Get().(*[]Step)
+		if need := stepsPerPath * len(needed); cap(*sp) < need {
+			*sp = make([]Step, 0, need)
+		}
+		steps := (*sp)[:0]
 		hops := make([]Hop, 0, hopsPerPath*len(needed))
+		// at[i] is where result i's steps start in steps, or -1 when it has its own array.
+		var atBuf [8]int
+		at := atBuf[:0]
 		for i, d := range needed {
 			r := a.reachLocked(d, steps[len(steps):], hops[len(hops):])
+			at = append(at, -1)
 			if n := len(r.Steps); n > 0 && len(steps)+n <= cap(steps) && &steps[:len(steps)+n][len(steps)] == &r.Steps[0] {
+				at[i] = len(steps)
 				steps = steps[:len(steps)+n]
 			}
 			if n := len(r.Hops); n > 0 && len(hops)+n <= cap(hops) && &hops[:len(hops)+n][len(hops)] == &r.Hops[0] {
@@ -452,10 +465,27 @@ func (a *Analyzer) Results() []Result {
 			}
 			rs[i] = r
 		}
+		if len(steps) > 0 {
+			kept := make([]Step, len(steps))
+			copy(kept, steps)
+			for i, off := range at {
+				if off >= 0 {
+					n := len(rs[i].Steps)
+					rs[i].Steps = kept[off : off+n : off+n]
+				}
+			}
+		}
+		clear(steps) // the scratch space must not keep this analyzer's strings alive
+		*sp = steps[:0]
+		stepScratch.Put(sp)
 		a.results = rs
 	})
 	return a.results
 }
+
+// stepScratch holds the arrays Results gathers steps in: scratch space only, empty between
+// analyzers.
+var stepScratch = sync.Pool{New: func() any { return new([]Step) }}
 
 // Needed is Needed(snapshot), computed once per analyzer. Shared and read-only.
 func (a *Analyzer) Needed() []Destination {

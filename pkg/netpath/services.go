@@ -36,13 +36,11 @@ func (s Service) Interface() bool {
 }
 
 // Destination is one service the task needs, with the calls it makes there (for endpoint
-// policies) and why it is needed.
+// policies).
 type Destination struct {
 	Service Service
 	// Host is the name the task resolves (api.ecr.REGION.amazonaws.com, registry-1.docker.io).
 	Host string
-	// Why says which container setting needs it.
-	Why []string
 	// Actions and Resources are what an endpoint policy must allow.
 	Actions   []string
 	Resources []string
@@ -126,27 +124,15 @@ func neededWith(s *snapshot.Snapshot, parse func(string) (imageref.Ref, error)) 
 	// add merges one need into the destination of key. A destination's first lists are
 	// taken as given (the callers' are fresh or shared read-only ones, len == cap, so a
 	// later append copies); later needs are appended when new.
-	// An ECR image adds three destinations for one reason: their first Why lists are one
-	// (len == cap: an append to one copies).
-	var lastWhy []string
-	add := func(key string, d Destination, why string, actions, resources []string) {
+	add := func(key string, d Destination, actions, resources []string) {
 		i := slices.Index(keys, key)
 		if i < 0 {
 			keys = append(keys, key)
 			d.Actions, d.Resources = actions, resources
-			if why != "" {
-				if len(lastWhy) == 0 || lastWhy[0] != why {
-					lastWhy = []string{why}
-				}
-				d.Why = lastWhy
-			}
 			dests = append(dests, d)
 			return
 		}
 		cur := &dests[i]
-		if why != "" && !contains(cur.Why, why) {
-			cur.Why = append(cur.Why, why)
-		}
 		for _, x := range actions {
 			if !contains(cur.Actions, x) {
 				cur.Actions = append(cur.Actions, x)
@@ -160,7 +146,6 @@ func neededWith(s *snapshot.Snapshot, parse func(string) (imageref.Ref, error)) 
 	}
 	suffix := dnsSuffix(region)
 	for _, cd := range s.Containers() {
-		name := firstNonEmpty(deref(cd.Name), "container")
 		img := deref(cd.Image)
 		ref, err := parse(img)
 		if err != nil {
@@ -168,33 +153,32 @@ func neededWith(s *snapshot.Snapshot, parse func(string) (imageref.Ref, error)) 
 		}
 		switch {
 		case ref.Kind == imageref.KindECR && ref.Region == region:
-			why := name + ": " + ref.String()
 			bucket := LayerBucket(region)
-			add("ecr.api", Destination{Service: ECRAPI, Host: "api.ecr." + region + "." + suffix}, why,
+			add("ecr.api", Destination{Service: ECRAPI, Host: "api.ecr." + region + "." + suffix},
 				actionsECRAPI, anyResource)
-			add("ecr.dkr", Destination{Service: ECRDKR, Host: ref.Registry}, why,
+			add("ecr.dkr", Destination{Service: ECRDKR, Host: ref.Registry},
 				actionsECRDKR, []string{ref.RepositoryARN()})
-			add("s3", Destination{Service: S3, Host: bucket + ".s3." + region + "." + suffix}, why,
+			add("s3", Destination{Service: S3, Host: bucket + ".s3." + region + "." + suffix},
 				actionsS3, []string{"arn:" + imageref.PartitionOf(region) + ":s3:::" + bucket + "/*"})
 		default:
 			host := ref.Registry
 			if host == imageref.DockerHubRegistry {
 				host = "registry-1.docker.io"
 			}
-			add("internet:"+host, Destination{Service: Internet, Host: host}, name+": "+ref.String(), nil, nil)
+			add("internet:"+host, Destination{Service: Internet, Host: host}, nil, nil)
 		}
 		for _, sec := range cd.Secrets {
-			addSecret(add, region, name+": secret "+deref(sec.Name), deref(sec.ValueFrom))
+			addSecret(add, region, deref(sec.ValueFrom))
 		}
 		if cd.RepositoryCredentials != nil && deref(cd.RepositoryCredentials.CredentialsParameter) != "" {
-			addSecret(add, region, name+": repositoryCredentials", deref(cd.RepositoryCredentials.CredentialsParameter))
+			addSecret(add, region, deref(cd.RepositoryCredentials.CredentialsParameter))
 		}
 		if cd.LogConfiguration != nil && cd.LogConfiguration.LogDriver == "awslogs" {
 			res := anyResource
 			if g := cd.LogConfiguration.Options["awslogs-group"]; g != "" {
 				res = []string{"arn:" + imageref.PartitionOf(region) + ":logs:" + region + ":" + s.Account + ":log-group:" + g + ":*"}
 			}
-			add("logs", Destination{Service: Logs, Host: "logs." + region + "." + suffix}, name+": awslogs",
+			add("logs", Destination{Service: Logs, Host: "logs." + region + "." + suffix},
 				actionsLogs, res)
 		}
 	}
@@ -206,15 +190,15 @@ func neededWith(s *snapshot.Snapshot, parse func(string) (imageref.Ref, error)) 
 	return out
 }
 
-func addSecret(add func(string, Destination, string, []string, []string), region, why, valueFrom string) {
+func addSecret(add func(string, Destination, []string, []string), region, valueFrom string) {
 	suffix := dnsSuffix(region)
 	switch {
 	case strings.Contains(valueFrom, ":ssm:") || !strings.HasPrefix(valueFrom, "arn:"):
 		if r := arnRegion(valueFrom); r != "" && r != region {
-			add("internet:ssm."+r, Destination{Service: Internet, Host: "ssm." + r + "." + suffix}, why, nil, nil)
+			add("internet:ssm."+r, Destination{Service: Internet, Host: "ssm." + r + "." + suffix}, nil, nil)
 			return
 		}
-		add("ssm", Destination{Service: SSM, Host: "ssm." + region + "." + suffix}, why, actionsSSM, []string{arnOr(valueFrom)})
+		add("ssm", Destination{Service: SSM, Host: "ssm." + region + "." + suffix}, actionsSSM, []string{arnOr(valueFrom)})
 	default:
 		// A secretsmanager ARN may carry ":json-key:version-stage:version-id" after the name.
 		arn := valueFrom
@@ -222,10 +206,10 @@ func addSecret(add func(string, Destination, string, []string, []string), region
 			arn = strings.Join(parts[:7], ":")
 		}
 		if r := arnRegion(arn); r != "" && r != region {
-			add("internet:secretsmanager."+r, Destination{Service: Internet, Host: "secretsmanager." + r + "." + suffix}, why, nil, nil)
+			add("internet:secretsmanager."+r, Destination{Service: Internet, Host: "secretsmanager." + r + "." + suffix}, nil, nil)
 			return
 		}
-		add("secretsmanager", Destination{Service: SecretsManager, Host: "secretsmanager." + region + "." + suffix}, why,
+		add("secretsmanager", Destination{Service: SecretsManager, Host: "secretsmanager." + region + "." + suffix},
 			actionsSecrets, []string{arn})
 	}
 }
