@@ -26,9 +26,10 @@ func newPreflight(g *globals) *cobra.Command {
 		Short: "Check a task definition, Terraform plan or CloudFormation template before deploy",
 		Long: `preflight reads FILE — a task definition as "aws ecs register-task-definition --cli-input-json"
 takes it (or "aws ecs describe-task-definition" prints it), a Terraform plan
-("terraform show -json plan.out") or a CloudFormation template in JSON (convert YAML with
-"cfn-flip" or "yq -o json" first) — and runs every check on it, offline. What the file does
-not say is reported as unknown, never as a pass; --live looks it up in AWS (read-only).
+("terraform show -json plan.out") or a CloudFormation template in JSON or YAML (short-form
+tags such as !Ref, !Sub and !GetAtt included) — and runs every check on it, offline. FILE "-"
+reads stdin. What the file does not say is reported as unknown, never as a pass; --live looks
+it up in AWS (read-only).
 
 Exit codes: 0 no failing check, 1 failing checks, 2 unreadable or unrecognised input.`,
 		Args: cobra.ExactArgs(1),
@@ -41,7 +42,7 @@ Exit codes: 0 no failing check, 1 failing checks, 2 unreadable or unrecognised i
 			res, err := preflight.Parse(data, preflight.Options{Region: g.region, Account: account, File: file})
 			switch {
 			case errors.Is(err, preflight.ErrUnrecognized):
-				return fmt.Errorf("preflight: %s is neither a task definition, a Terraform plan nor a CloudFormation template (JSON): %v", file, err)
+				return fmt.Errorf("preflight: %s is neither a task definition, a Terraform plan nor a CloudFormation template (JSON or YAML): %v", file, err)
 			case errors.Is(err, preflight.ErrNoTaskDefinition):
 				return fmt.Errorf("preflight: %s has no ECS task definition to check", file)
 			case err != nil:

@@ -84,10 +84,10 @@ func TestPreflightBadInput(t *testing.T) {
 		want string
 	}{
 		"missing file":  {[]string{"preflight", filepath.Join(dir, "nope.json")}, "no such file"},
-		"malformed":     {[]string{"preflight", write("bad.json", `{"family":`)}, "is neither a task definition, a Terraform plan nor a CloudFormation template (JSON)"},
+		"malformed":     {[]string{"preflight", write("bad.json", `{"family":`)}, "is neither a task definition, a Terraform plan nor a CloudFormation template (JSON or YAML)"},
 		"empty":         {[]string{"preflight", write("empty.json", ``)}, "is neither a task definition"},
 		"array":         {[]string{"preflight", write("arr.json", `[1]`)}, "is neither a task definition"},
-		"yaml":          {[]string{"preflight", write("t.yaml", "Resources:\n  X:\n    Type: AWS::ECS::TaskDefinition\n")}, "is neither a task definition"},
+		"yaml not cfn":  {[]string{"preflight", write("t.yaml", "family: x\ncontainerDefinitions: []\n")}, "is neither a task definition"},
 		"plan no td":    {[]string{"preflight", write("plan.json", `{"format_version":"1.2","terraform_version":"1.9.5","planned_values":{"root_module":{}}}`)}, "has no ECS task definition"},
 		"no arg":        {[]string{"preflight"}, "arg"},
 		"live no creds": {[]string{"preflight", "--live", pfFixture("register-task-definition.json")}, "preflight --live"},

@@ -14,7 +14,7 @@ import (
 	"github.com/pulldoctor/pulldoctor/pkg/snapshot"
 )
 
-// A CloudFormation template in JSON (YAML needs `cfn-flip` or `yq -o json` first). Intrinsic
+// A CloudFormation template, in JSON or in YAML (yaml.go makes YAML the same value). Intrinsic
 // functions are resolved as far as the template alone allows: pseudo parameters from
 // --region/--account, parameters from their Default, Ref and Fn::GetAtt of the template's own
 // IAM roles to their ARNs (when RoleName and the account are known), everything else to a
@@ -26,10 +26,13 @@ type cfnTemplate struct {
 	resources map[string]map[string]any // logical id → resource
 	params    map[string]any
 	roleARN   map[string]string
+	// inRef are the resources whose Ref is being resolved: a name built from itself stays
+	// symbolic instead of recursing forever.
+	inRef map[string]bool
 }
 
 func (b *builder) cloudFormation(top map[string]any) error {
-	t := &cfnTemplate{b: b, resources: map[string]map[string]any{}, params: obj(top["Parameters"]), roleARN: map[string]string{}}
+	t := &cfnTemplate{b: b, resources: map[string]map[string]any{}, params: obj(top["Parameters"]), roleARN: map[string]string{}, inRef: map[string]bool{}}
 	for id, r := range obj(top["Resources"]) {
 		t.resources[id] = obj(r)
 	}
@@ -58,8 +61,10 @@ func (b *builder) cloudFormation(top map[string]any) error {
 			continue
 		}
 		props := obj(r["Properties"])
-		name := str(props["RoleName"])
-		if name != "" && acct != "" {
+		if acct != "" {
+			// Without a RoleName, CloudFormation makes one up ("stack-ExecRole-AbC123"); the
+			// ARN still names the account, which is what decides same-account access.
+			name := firstNonEmpty(str(props["RoleName"]), "("+id+")")
 			t.roleARN[id] = "arn:" + imageref.PartitionOf(b.o.Region) + ":iam::" + acct + ":role" + firstNonEmpty(str(props["Path"]), "/") + name
 		} else {
 			t.roleARN[id] = "(" + id + ".Arn)"
@@ -81,8 +86,7 @@ func (b *builder) cloudFormation(top map[string]any) error {
 			b.s.ECR.Repositories = append(b.s.ECR.Repositories, repo)
 			b.ownRepos[name] = true
 		case "AWS::Logs::LogGroup":
-			props := obj(t.resolve(r["Properties"]))
-			b.s.LogGroups = append(b.s.LogGroups, snapshot.LogGroup{Name: firstNonEmpty(str(props["LogGroupName"]), "(Ref: "+id+")")})
+			b.s.LogGroups = append(b.s.LogGroups, snapshot.LogGroup{Name: str(t.ref(id))})
 		case "AWS::SecretsManager::Secret":
 			props := obj(t.resolve(r["Properties"]))
 			b.s.Secrets = append(b.s.Secrets, snapshot.Secret{ARN: "(Ref: " + id + ")", Name: str(props["Name"]), KmsKeyID: str(props["KmsKeyId"])})
@@ -125,6 +129,10 @@ func (b *builder) cloudFormation(top map[string]any) error {
 		if err != nil {
 			return err
 		}
+		if len(td.ContainerDefinitions) == 0 {
+			// ECS refuses it too; with nothing to check, every check would be not applicable.
+			return fmt.Errorf("task definition %s has no ContainerDefinitions", tdID)
+		}
 		b.s.TaskDefinition = td
 		for _, cd := range td.ContainerDefinitions {
 			img := deref(cd.Image)
@@ -141,6 +149,7 @@ func (b *builder) cloudFormation(top map[string]any) error {
 	if r := t.resources[svcID]; r != nil {
 		t.service(svcID, obj(t.resolve(r["Properties"])))
 	}
+	t.network(ids)
 	return nil
 }
 
@@ -342,17 +351,44 @@ func (t *cfnTemplate) ref(name string) any {
 		}
 		return "(Ref: " + name + ")"
 	}
-	if r := t.resources[name]; r != nil && str(r["Type"]) == "AWS::IAM::Role" {
-		if n := str(obj(r["Properties"])["RoleName"]); n != "" {
-			return n
+	if r := t.resources[name]; r != nil {
+		switch str(r["Type"]) {
+		case "AWS::IAM::Role":
+			if n := str(obj(r["Properties"])["RoleName"]); n != "" {
+				return n
+			}
+		case "AWS::Logs::LogGroup":
+			// Ref of a log group is its name; the name may itself be built with Fn::Sub.
+			if !t.inRef[name] {
+				t.inRef[name] = true
+				n := str(t.resolve(obj(r["Properties"])["LogGroupName"]))
+				delete(t.inRef, name)
+				if n != "" {
+					return n
+				}
+			}
+		case "AWS::EC2::InternetGateway":
+			// Route targets are told apart by their id's prefix, as EC2 returns them.
+			return "igw-(Ref: " + name + ")"
+		case "AWS::EC2::VPCEndpoint":
+			return "vpce-(Ref: " + name + ")"
 		}
 	}
 	return "(Ref: " + name + ")"
 }
 
+// sameAsRef are the attributes that are the resource's Ref, so both spellings name one id.
+var sameAsRef = map[string]string{
+	"AWS::EC2::SecurityGroup": "GroupId", "AWS::EC2::Subnet": "SubnetId", "AWS::EC2::VPC": "VpcId",
+	"AWS::EC2::RouteTable": "RouteTableId", "AWS::EC2::VPCEndpoint": "Id", "AWS::EC2::InternetGateway": "InternetGatewayId",
+}
+
 func (t *cfnTemplate) getAtt(id, attr string) any {
 	if arn, ok := t.roleARN[id]; ok && attr == "Arn" {
 		return arn
+	}
+	if r := t.resources[id]; r != nil && attr != "" && sameAsRef[str(r["Type"])] == attr {
+		return t.ref(id)
 	}
 	return "(" + id + "." + attr + ")"
 }

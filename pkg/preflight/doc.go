@@ -2,7 +2,8 @@
 // the same checks that explain a failed pull can stop one in CI: a task definition as
 // `aws ecs register-task-definition --cli-input-json` takes it (or as
 // `aws ecs describe-task-definition` prints it), a Terraform plan (`terraform show -json`)
-// or a CloudFormation template in JSON.
+// or a CloudFormation template in JSON or YAML (short-form tags such as !Ref and !Sub are
+// read as their long forms).
 //
 // It is pure: bytes in, *snapshot.Snapshot out, no AWS call. What the file does not say is
 // recorded as a snapshot.Gap with Error "NotCollected", so every check that needs it reports

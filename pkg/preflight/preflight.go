@@ -31,8 +31,8 @@ const (
 const NotCollected = "NotCollected"
 
 // ErrUnrecognized is wrapped by Parse's error when the input is not JSON of a shape preflight
-// reads.
-var ErrUnrecognized = errors.New("neither a task definition, a Terraform plan nor a CloudFormation template (JSON)")
+// reads, nor a CloudFormation template in YAML.
+var ErrUnrecognized = errors.New("neither a task definition, a Terraform plan nor a CloudFormation template")
 
 // ErrNoTaskDefinition is wrapped by Parse's error when a Terraform plan or CloudFormation
 // template holds no ECS task definition: there is nothing to check.
@@ -74,7 +74,19 @@ func Parse(data []byte, o Options) (*Result, error) {
 		return nil, fmt.Errorf("input is empty: %w", ErrUnrecognized)
 	}
 	if trimmed[0] != '{' {
-		return nil, fmt.Errorf("input is not a JSON object: %w", ErrUnrecognized)
+		// Not JSON: only a CloudFormation template may be YAML.
+		top, ok, err := decodeYAML(data)
+		switch {
+		case err != nil:
+			return nil, fmt.Errorf("parse YAML: %w: %w", err, ErrUnrecognized)
+		case !ok:
+			return nil, fmt.Errorf("input is neither a JSON object nor a CloudFormation template in YAML (no top-level Resources): %w", ErrUnrecognized)
+		}
+		b := newBuilder(o)
+		if err := b.cloudFormation(top); err != nil {
+			return nil, err
+		}
+		return b.result(KindCloudFormation)
 	}
 	var top map[string]any
 	dec := json.NewDecoder(bytes.NewReader(trimmed))
@@ -104,6 +116,11 @@ func Parse(data []byte, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	return b.result(kind)
+}
+
+// result finishes a parsed file of the given kind.
+func (b *builder) result(kind Kind) (*Result, error) {
 	if b.s.TaskDefinition == nil && b.s.Gap("ecs:DescribeTaskDefinition", "") == nil {
 		return nil, ErrNoTaskDefinition
 	}
