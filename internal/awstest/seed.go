@@ -291,7 +291,9 @@ func Seed(ctx context.Context, endpoint string, sc Scenario) (*Seeded, error) {
 		pub = ecstypes.AssignPublicIpEnabled
 	}
 	nc := &ecstypes.NetworkConfiguration{AwsvpcConfiguration: &ecstypes.AwsVpcConfiguration{Subnets: []string{out.Subnet}, SecurityGroups: []string{out.SecurityGroup}, AssignPublicIp: pub}}
-	if sc.NoTask {
+	// The service is made after its task has stopped (or without one): a service with
+	// desired count 0 that only carries the network configuration and the name.
+	createService := func() (*Seeded, error) {
 		svc, err := es.CreateService(ctx, &ecs.CreateServiceInput{Cluster: aws.String(out.Cluster), ServiceName: aws.String("my-service"), TaskDefinition: aws.String(out.TaskDefinitionARN),
 			DesiredCount: aws.Int32(0), LaunchType: ecstypes.LaunchTypeFargate, NetworkConfiguration: nc})
 		if err != nil {
@@ -299,6 +301,9 @@ func Seed(ctx context.Context, endpoint string, sc Scenario) (*Seeded, error) {
 		}
 		out.Service = *svc.Service.ServiceName
 		return out, nil
+	}
+	if sc.NoTask {
+		return createService()
 	}
 	// Group is what ECS sets on a service's tasks; the collector follows it to the service.
 	run, err := es.RunTask(ctx, &ecs.RunTaskInput{Cluster: aws.String(out.Cluster), TaskDefinition: aws.String(out.TaskDefinitionARN), LaunchType: ecstypes.LaunchTypeFargate, NetworkConfiguration: nc, Group: aws.String("service:my-service")})
@@ -316,13 +321,7 @@ func Seed(ctx context.Context, endpoint string, sc Scenario) (*Seeded, error) {
 	if _, err := es.StopTask(ctx, &ecs.StopTaskInput{Cluster: aws.String(out.Cluster), Task: aws.String(out.TaskARN), Reason: aws.String(reason)}); err != nil {
 		return fail("stop task", err)
 	}
-	svc, err := es.CreateService(ctx, &ecs.CreateServiceInput{Cluster: aws.String(out.Cluster), ServiceName: aws.String("my-service"), TaskDefinition: aws.String(out.TaskDefinitionARN),
-		DesiredCount: aws.Int32(0), LaunchType: ecstypes.LaunchTypeFargate, NetworkConfiguration: nc})
-	if err != nil {
-		return fail("service", err)
-	}
-	out.Service = *svc.Service.ServiceName
-	return out, nil
+	return createService()
 }
 
 // indexManifest is a two-platform OCI index, as buildx pushes it, plus the attestation
