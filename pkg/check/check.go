@@ -82,9 +82,12 @@ func taskDefinitionMissing(m Meta, s *snapshot.Snapshot) []finding.Finding {
 	return []finding.Finding{unknownMissing(m, []string{"ecs:DescribeTaskDefinition"}, "the task definition", "タスク定義")}
 }
 
-// noECRImage is the answer of every ECR check for a task that pulls no private ECR image.
-func noECRImage(m Meta) []finding.Finding {
-	return []finding.Finding{noECRImageFinding(m)}
+// noExecRoleForSecrets is the answer of the secret checks for a task without an execution
+// role: exec-role-present reports the missing role itself.
+func noExecRoleForSecrets(m Meta) finding.Finding {
+	return newFinding(m, finding.NotApplicable,
+		"the task has no execution role, which its secrets need (exec-role-present reports it)",
+		"シークレットに必要なタスク実行ロールがありません（exec-role-present が報告します）")
 }
 
 func deref(p *string) string {
@@ -94,7 +97,8 @@ func deref(p *string) string {
 	return *p
 }
 
-// noECRImageFinding is noECRImage's finding, for checks that append.
+// noECRImageFinding is the answer of every ECR check for a task that pulls no private ECR
+// image.
 func noECRImageFinding(m Meta) finding.Finding {
 	return newFinding(m, finding.NotApplicable, "no private ECR image", "プライベート ECR のイメージはありません")
 }

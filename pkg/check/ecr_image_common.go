@@ -11,6 +11,7 @@ import (
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
 	"github.com/pulldoctor/pulldoctor/pkg/cause"
+	"github.com/pulldoctor/pulldoctor/pkg/finding"
 	"github.com/pulldoctor/pulldoctor/pkg/imageref"
 	"github.com/pulldoctor/pulldoctor/pkg/snapshot"
 )
@@ -389,4 +390,17 @@ func ecrURI(account, region, repo, tag string) string {
 		return account + ".dkr.ecr." + region + domain + repo
 	}
 	return account + ".dkr.ecr." + region + domain + repo + ":" + tag
+}
+
+// appendPerECRImage is the body of the checks that report on each private ECR image of the
+// task: one finding per image, or not-applicable when there is none.
+func appendPerECRImage(dst []finding.Finding, s *snapshot.Snapshot, m Meta, one func(t *imageTarget) finding.Finding) []finding.Finding {
+	targets := imageTargets(s, imageref.KindECR)
+	if len(targets) == 0 {
+		return append(dst, noECRImageFinding(m))
+	}
+	for i := range targets {
+		dst = append(dst, one(&targets[i]))
+	}
+	return dst
 }

@@ -5,7 +5,6 @@ import (
 
 	"github.com/pulldoctor/pulldoctor/pkg/cause"
 	"github.com/pulldoctor/pulldoctor/pkg/finding"
-	"github.com/pulldoctor/pulldoctor/pkg/imageref"
 	"github.com/pulldoctor/pulldoctor/pkg/snapshot"
 )
 
@@ -38,14 +37,7 @@ func (c ECRRepositoryExists) appendFindings(dst []finding.Finding, s *snapshot.S
 	if s.TaskDefinition == nil {
 		return append(dst, taskDefinitionMissing(m, s)...)
 	}
-	targets := imageTargets(s, imageref.KindECR)
-	if len(targets) == 0 {
-		return append(dst, noECRImageFinding(m))
-	}
-	for i := range targets {
-		dst = append(dst, c.one(s, m, &targets[i]))
-	}
-	return dst
+	return appendPerECRImage(dst, s, m, func(t *imageTarget) finding.Finding { return c.one(s, m, t) })
 }
 
 func (c ECRRepositoryExists) one(s *snapshot.Snapshot, m Meta, t *imageTarget) finding.Finding {

@@ -39,23 +39,7 @@ func (c ECRRepositoryPolicy) appendFindings(dst []finding.Finding, s *snapshot.S
 	if s.TaskDefinition == nil {
 		return append(dst, taskDefinitionMissing(m, s)...)
 	}
-	st := iamState(s)
-	_, targets := st.ecrTargets()
-	if len(targets) == 0 {
-		return append(dst, noECRImage(m)...)
-	}
-	arn, kind, kindJA, ok := pullPrincipal(s)
-	if !ok {
-		return append(dst, noPrincipalFinding(m, s, "the repository policy"))
-	}
-	sub, uf := st.subject(m, arn, kind, kindJA)
-	if uf != nil {
-		return append(dst, *uf)
-	}
-	for _, t := range targets {
-		dst = append(dst, c.one(s, m, sub, t))
-	}
-	return dst
+	return appendPerPullRepo(dst, s, m, "the repository policy", func(sub *iamSubject, t iamRepo) finding.Finding { return c.one(s, m, sub, t) })
 }
 
 func (c ECRRepositoryPolicy) one(s *snapshot.Snapshot, m Meta, sub *iamSubject, t iamRepo) finding.Finding {

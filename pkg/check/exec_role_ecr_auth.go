@@ -38,7 +38,7 @@ func (ExecRoleECRAuth) appendFindings(dst []finding.Finding, s *snapshot.Snapsho
 	st := iamState(s)
 	targets, _ := st.ecrTargets()
 	if len(targets) == 0 {
-		return append(dst, noECRImage(m)...)
+		return append(dst, noECRImageFinding(m))
 	}
 	arn, kind, kindJA, ok := pullPrincipal(s)
 	if !ok {

@@ -38,23 +38,7 @@ func (c ExecRoleECRPull) appendFindings(dst []finding.Finding, s *snapshot.Snaps
 	if s.TaskDefinition == nil {
 		return append(dst, taskDefinitionMissing(m, s)...)
 	}
-	st := iamState(s)
-	_, targets := st.ecrTargets()
-	if len(targets) == 0 {
-		return append(dst, noECRImage(m)...)
-	}
-	arn, kind, kindJA, ok := pullPrincipal(s)
-	if !ok {
-		return append(dst, noPrincipalFinding(m, s, "the ECR pull permissions"))
-	}
-	sub, uf := st.subject(m, arn, kind, kindJA)
-	if uf != nil {
-		return append(dst, *uf)
-	}
-	for _, t := range targets {
-		dst = append(dst, c.one(s, m, sub, t))
-	}
-	return dst
+	return appendPerPullRepo(dst, s, m, "the ECR pull permissions", func(sub *iamSubject, t iamRepo) finding.Finding { return c.one(s, m, sub, t) })
 }
 
 func (c ExecRoleECRPull) one(s *snapshot.Snapshot, m Meta, sub *iamSubject, t iamRepo) finding.Finding {

@@ -853,3 +853,27 @@ func parsePolicyCached(doc []byte) (*iampolicy.Policy, error) {
 	policyCache.Unlock()
 	return p, nil
 }
+
+// appendPerPullRepo is the body of the checks that decide, for each ECR repository the task
+// pulls from, whether the pulling principal may: not-applicable without a private ECR image,
+// the principal's own unknown when its policies could not be loaded, else one finding per
+// repository. what names the permissions for the no-principal finding.
+func appendPerPullRepo(dst []finding.Finding, s *snapshot.Snapshot, m Meta, what string, one func(sub *iamSubject, t iamRepo) finding.Finding) []finding.Finding {
+	st := iamState(s)
+	_, targets := st.ecrTargets()
+	if len(targets) == 0 {
+		return append(dst, noECRImageFinding(m))
+	}
+	arn, kind, kindJA, ok := pullPrincipal(s)
+	if !ok {
+		return append(dst, noPrincipalFinding(m, s, what))
+	}
+	sub, uf := st.subject(m, arn, kind, kindJA)
+	if uf != nil {
+		return append(dst, *uf)
+	}
+	for _, t := range targets {
+		dst = append(dst, one(sub, t))
+	}
+	return dst
+}

@@ -81,9 +81,7 @@ func (c KMSDecrypt) appendFindings(dst []finding.Finding, s *snapshot.Snapshot) 
 	}
 	arn := s.ExecutionRoleARN()
 	if arn == "" {
-		return append(dst, newFinding(m, finding.NotApplicable,
-			"the task has no execution role, which its secrets need (exec-role-present reports it)",
-			"シークレットに必要なタスク実行ロールがありません（exec-role-present が報告します）"))
+		return append(dst, noExecRoleForSecrets(m))
 	}
 	sub, uf := iamState(s).subject(m, arn, "execution role", "タスク実行ロール")
 	if uf != nil {

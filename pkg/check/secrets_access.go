@@ -110,9 +110,7 @@ func (c SecretsAccess) appendFindings(dst []finding.Finding, s *snapshot.Snapsho
 	}
 	arn := s.ExecutionRoleARN()
 	if arn == "" {
-		return append(dst, newFinding(m, finding.NotApplicable,
-			"the task has no execution role, which its secrets need (exec-role-present reports it)",
-			"シークレットに必要なタスク実行ロールがありません（exec-role-present が報告します）"))
+		return append(dst, noExecRoleForSecrets(m))
 	}
 	// A finding about the role replaces the ones this check added before it.
 	start := len(dst)
